@@ -13,7 +13,7 @@ local host = require("openclaw.host")
 local M = {}
 
 -- Commands in the order `openclaw help` lists them.
-M.commands = { "run" }
+M.commands = { "run", "config" }
 
 --- Add a command (name of a module under openclaw.commands).
 function M.register(name)
