@@ -13,9 +13,19 @@
  * discarded by oc_sse_finish().
  *
  * Memory: all buffers are owned by the parser, capped by max_line (bytes of
- * one line) and max_event (bytes of one event's data); exceeding a cap makes
- * feed() return OC_SSE_ETOOBIG and leaves the parser in a failed state in
- * which later feeds also fail (call oc_sse_free()).
+ * one line, without its line end) and max_event (bytes of one event's data
+ * as delivered: lines joined with '\n', no final '\n'; an event of exactly
+ * max_event bytes is accepted); exceeding a cap makes feed() return
+ * OC_SSE_ETOOBIG and leaves the parser in a failed state in which later
+ * feeds also fail (call oc_sse_free()). Buffers never shrink before free.
+ *
+ * Details: a callback stop (OC_SSE_ECALLBACK) is sticky like the other
+ * errors and drops the rest of that feed. A retry field survives a blank
+ * line without data. oc_sse_finish() re-arms BOM skipping so the parser
+ * can take the next stream of a reconnect; the last event id and the
+ * comment count carry over (as in a browser's EventSource). ev->id is ""
+ * when no id was set; ev->data may point into the caller's chunk. NULL
+ * parsers: feed/finish return OC_SSE_ENOMEM, comments() returns 0.
  */
 #ifndef OC_SSE_H
 #define OC_SSE_H
