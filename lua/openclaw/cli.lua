@@ -13,7 +13,8 @@ local host = require("openclaw.host")
 local M = {}
 
 -- Commands in the order `openclaw help` lists them.
-M.commands = { "run", "config" }
+M.commands = { "agent", "chat", "sessions", "models", "onboard", "config",
+               "run" }
 
 --- Add a command (name of a module under openclaw.commands).
 function M.register(name)
@@ -26,9 +27,15 @@ local function load_command(name)
   error(mod, 0)
 end
 
+-- installed(name) - the command's module exists on package.path
+local function installed(name)
+  return package.searchpath("openclaw.commands." .. name,
+                            package.path) ~= nil
+end
+
 local function known(name)
   for _, c in ipairs(M.commands) do
-    if c == name then return true end
+    if c == name then return installed(c) end
   end
   return false
 end
@@ -46,8 +53,10 @@ local function usage_text()
     "commands:",
   }
   for _, name in ipairs(M.commands) do
-    local cmd = load_command(name)
-    lines[#lines + 1] = ("  %-10s %s"):format(name, cmd.summary or "")
+    if installed(name) then
+      local cmd = load_command(name)
+      lines[#lines + 1] = ("  %-10s %s"):format(name, cmd.summary or "")
+    end
   end
   lines[#lines + 1] = ""
   lines[#lines + 1] = "options:"
