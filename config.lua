@@ -71,6 +71,10 @@ return {
         initialBackoffMs = 500,
         maxBackoffMs = 4000,
         connectTimeoutMs = 4000,
+        -- A stream that sends nothing at all for this long (OpenRouter's
+        -- ": OPENROUTER PROCESSING" keep-alive comments count as data)
+        -- is a failed attempt, retried or failed over like a 5xx.
+        idleTimeoutMs = 30000,
       },
 
       -- Model of the image_generate tool. timeoutMs: per request; the

@@ -1,30 +1,30 @@
--- Tasks: plain sequential code that runs concurrently.
---   openclaw run examples/tasks.lua
+-- Hello: one agent turn, streamed as it arrives.
+--   openclaw run examples/hello.lua ["your question"]
+--
+-- Uses the configured model (agents.defaults.model.primary, with its
+-- fallbacks) when an OpenRouter key is configured; without one it runs
+-- the offline mock/echo model, so this works on a fresh machine.
 local oc = require("openclaw")
 
-local t0 = oc.now()
-local function work(name, ms)
-  oc.sleep(ms)                       -- suspends only this task
-  return ("%s after %d ms"):format(name, ms)
+local question = arg[1] or "Say hello to openclaw in one short sentence."
+
+local opts = {}
+if not oc.agent.has_key() then
+  print("No OpenRouter key configured: using the offline mock/echo model "
+    .. "(run 'openclaw onboard' or set OPENROUTER_API_KEY for a real one).")
+  opts.model, opts.fallbacks = "mock/echo", {}
 end
 
--- three "requests" at once: the whole thing takes ~300 ms, not 600
-local a, b, c = oc.all{
-  function() return work("first", 300) end,
-  function() return work("second", 200) end,
-  function() return work("third", 100) end,
-}
-print(a, b, c)
-print(("all done in %.0f ms"):format(oc.now() - t0))
+local agent = oc.agent(opts)
+local reply = agent:send(question, {
+  on_delta = function(text) io.write(text) io.stdout:flush() end,
+})
+io.write("\n")
 
--- a background task you can cancel
-local ticker = oc.spawn(function()
-  for i = 1, math.huge do
-    oc.sleep(50)
-    io.write("tick ", i, "\n")
-  end
-end)
-oc.sleep(180)
-ticker:cancel()
-pcall(ticker.wait, ticker)          -- raises "cancelled"; we expect that
-print("ticker:", ticker:status())
+if reply.error then
+  io.stderr:write("error: ", reply.error.message, "\n")
+  if reply.error.fix then io.stderr:write("fix: ", reply.error.fix, "\n") end
+  os.exit(1)
+end
+print(("[%s, %d tokens, $%.6f]"):format(reply.model, reply.usage.total_tokens,
+                                        reply.usage.cost))

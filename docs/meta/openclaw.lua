@@ -41,6 +41,39 @@ function openclaw.sleep(ms) end
 ---@return number
 function openclaw.now() end
 
+---@class openclaw.Reply
+---@field text string
+---@field reasoning? string
+---@field tool_calls table[]
+---@field usage {input: integer, output: integer, cache_read: integer, cache_write: integer, total_tokens: integer, cost?: number}
+---@field model? string the model that answered
+---@field ref string the model ref used
+---@field error? {message: string, reason: string, fix?: string, status?: integer, code?: string}
+---@field attempts table[]
+---@field session_id? string
+
+---@class openclaw.Agent
+---@field messages table[]
+---@field session_id? string
+local Agent = {}
+---Add a tool {name, description, parameters, run = function(args, ctx)}.
+---@return openclaw.Agent
+function Agent:tool(t) end
+---One turn: streams, runs tools, fails over; never raises for runtime
+---failures (reply.error is set).
+---@param input string|table
+---@param opts? {on_delta?: fun(text: string), on_reasoning?: fun(text: string), on_tool?: fun(call: table, result: string), on_event?: fun(ev: table), model?: string, thinking?: string, params?: table}
+---@return openclaw.Reply
+function Agent:send(input, opts) end
+---Forget the history (new session id when persisting).
+function Agent:reset() end
+
+---Create an agent. Options: model, fallbacks, system, thinking, params,
+---tools, session, config, max_tool_rounds, env.
+---@param opts? table
+---@return openclaw.Agent
+function openclaw.agent(opts) end
+
 ---@class openclaw.http.Options
 ---@field url string
 ---@field method? string

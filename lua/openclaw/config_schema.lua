@@ -128,6 +128,9 @@ local agent_defaults = object({
     maxBackoffMs = int(0, "longest wait between retries"),
     connectTimeoutMs = int(1, "a connection not made in this time " ..
                            "counts as a failed attempt"),
+    idleTimeoutMs = int(1, "a model stream that sends no byte for this " ..
+                        "long (keep-alive comments count) is a failed " ..
+                        "attempt"),
   }, { doc = "retries and fallback timing" }),
   system = str("system prompt"),
   timeoutMs = int(1, "timeout of one model request in milliseconds"),

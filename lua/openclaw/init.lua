@@ -28,6 +28,7 @@ local lazy = {
   json = "openclaw.json",
   base64 = "openclaw.base64",
   errors = "openclaw.errors",
+  agent = "openclaw.agent",
 }
 
 --- Register a lazily loaded field (used by later modules: agent, tools,
