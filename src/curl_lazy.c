@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <curl/curl.h>
 
@@ -60,9 +61,19 @@ static int resolve(void **slot, const char *name)
 
 int oc_curl_load(const char **err)
 {
+  int set_env = 0;
   if(lib)
     return 0;
-  lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+  /* Debian's libcurl reaches GnuTLS only through libldap, and LDAP URLs
+     are never allowed (CURLOPT_PROTOCOLS_STR), so skip GnuTLS's costly
+     load-time initialisation (~0.7 ms, ~0.6 MB); TLS itself is OpenSSL */
+  if(!getenv("GNUTLS_NO_IMPLICIT_INIT")) {
+    setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 0);
+    set_env = 1;
+  }
+  lib = dlopen(CURL_SONAME, RTLD_LAZY | RTLD_LOCAL);
+  if(set_env)
+    unsetenv("GNUTLS_NO_IMPLICIT_INIT");
   if(!lib) {
     snprintf(load_err, sizeof(load_err), "cannot load %s: %s (install "
              "the libcurl4 package)", CURL_SONAME, dlerror());

@@ -23,6 +23,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "alloc.h"
 #include "host.h"
 #include "http.h"
 #include "loop.h"
@@ -196,6 +197,10 @@ static int pmain(lua_State *L)
   struct host_args *a = lua_touserdata(L, 1);
   int i;
   luaL_checkversion(L);
+  /* OPENCLAW_GC=generational selects Lua's generational collector (an
+     experiment knob; see docs/benchmarks.md). */
+  if(getenv("OPENCLAW_GC") && !strcmp(getenv("OPENCLAW_GC"), "generational"))
+    lua_gc(L, LUA_GCGEN, 50, 100);
   luaL_openlibs(L);
   lua_warning(L, getenv("OPENCLAW_WARNINGS") ? "@on" : "@off", 0);
 
@@ -245,7 +250,7 @@ static int pmain(lua_State *L)
 int oc_host_main(int argc, char **argv)
 {
   struct host_args a;
-  lua_State *L = luaL_newstate();
+  lua_State *L = oc_newstate();
   int rc;
   if(!L) {
     fputs("openclaw: cannot create the Lua state: not enough memory\n",
@@ -271,6 +276,7 @@ int oc_host_main(int argc, char **argv)
   fflush(stdout);
   fflush(stderr);
   lua_close(L);          /* closes transfers through their __gc */
+  oc_alloc_release();
   oc_loop_shutdown();
   return a.status;
 }

@@ -122,6 +122,7 @@ static int queue_push(struct oc_xfer *x, unsigned int kind,
   r.id_len = (unsigned int)idlen;
   r.retry = (int)retry;
   r.data_len = dlen;
+  r.pad = kind == OC_REC_EVENT ? 1 : 0;
   rc = oc_buf_append(&x->queue, &r, sizeof(r));
   if(!rc && evlen)
     rc = oc_buf_append(&x->queue, ev, evlen);
@@ -129,6 +130,8 @@ static int queue_push(struct oc_xfer *x, unsigned int kind,
     rc = oc_buf_append(&x->queue, id, idlen);
   if(!rc && dlen)
     rc = oc_buf_append(&x->queue, data, dlen);
+  if(!rc && r.pad)
+    rc = oc_buf_append(&x->queue, "", 1);
   if(rc)
     x->qread = 0;
   return rc;
@@ -408,7 +411,7 @@ int oc_xfer_set_mode(struct oc_xfer *x, enum oc_xfer_mode m)
       oc_xfer_fail(x, x->errcode, x->errmsg);
       return -1;
     }
-    off += r.data_len;
+    off += r.data_len + r.pad;
   }
   oc_buf_free(&old);
   if(x->state == OC_XS_DONE)
@@ -431,7 +434,7 @@ void oc_xfer_drop(struct oc_xfer *x)
   if(x->qread >= x->queue.len)
     return;
   memcpy(&r, x->queue.data + x->qread, sizeof(r));
-  x->qread += sizeof(r) + r.event_len + r.id_len + r.data_len;
+  x->qread += sizeof(r) + r.event_len + r.id_len + r.data_len + r.pad;
   if(x->qread >= x->queue.len) {
     x->qread = 0;
     x->queue.len = 0;

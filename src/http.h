@@ -24,12 +24,15 @@ enum oc_xfer_state { OC_XS_NEW, OC_XS_ACTIVE, OC_XS_DONE, OC_XS_FAILED,
 #define OC_REC_CHUNK 1
 #define OC_REC_EVENT 2
 
+/* A queued record: header, then event bytes, id bytes, data bytes and,
+   for events, one NUL after the data (so C can parse it in place). */
 struct oc_rec {
   unsigned int kind;
   unsigned int event_len;
   unsigned int id_len;
   int retry;
   size_t data_len;
+  size_t pad;               /* bytes after the data (0 or 1) */
 };
 
 struct oc_xfer {

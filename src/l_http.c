@@ -12,6 +12,9 @@
  *   t:body()        the collected body (buffer transfers)
  *   t:error()       message, code of a failed transfer, else nil
  *   t:next_event()  data, event, id, retry of the next SSE event, or nil
+ *   t:next_json()   the next SSE event's data decoded as JSON in place
+ *                   (no data string is made): value, or false, data when
+ *                   the data is not JSON (e.g. "[DONE]"), or nil
  *   t:next_chunk()  next raw chunk (string) or nil
  *   t:comments()    SSE comment lines seen
  *   t:info()        table: connects (new connections), http_version
@@ -304,6 +307,33 @@ static int xfer_next_event(lua_State *L)
   return 4;
 }
 
+int oc_json_decode_mem(lua_State *L, const char *s, size_t len);
+
+static int xfer_next_json(lua_State *L)
+{
+  struct lxfer *t = check_xfer(L);
+  struct oc_rec r;
+  const char *p;
+  const char *data;
+  lua_settop(L, 1);
+  if(!t->x.mode_fixed && oc_xfer_set_mode(&t->x, OC_XM_SSE))
+    return 0;
+  if(t->x.mode != OC_XM_SSE)
+    return luaL_error(L, "this stream delivers raw chunks, not events");
+  if(!oc_xfer_peek(&t->x, &r, &p))
+    return 0;
+  data = p + r.event_len + r.id_len;
+  if(oc_json_decode_mem(L, data, r.data_len) == 1) {
+    oc_xfer_drop(&t->x);                 /* [t, value] */
+    return 1;
+  }
+  lua_settop(L, 1);
+  lua_pushboolean(L, 0);
+  lua_pushlstring(L, data, r.data_len);  /* [t, false, data] */
+  oc_xfer_drop(&t->x);
+  return 2;
+}
+
 static int xfer_next_chunk(lua_State *L)
 {
   struct lxfer *t = check_xfer(L);
@@ -373,6 +403,7 @@ static const luaL_Reg xfer_methods[] = {
   {"info", xfer_info},
   {"next_chunk", xfer_next_chunk},
   {"next_event", xfer_next_event},
+  {"next_json", xfer_next_json},
   {"state", xfer_state},
   {NULL, NULL}
 };

@@ -61,6 +61,8 @@
 /* json_decode copies two upvalues to fixed stack slots (faster access). */
 #define DEC_ANCHOR 2
 #define DEC_ARRAY_MT 3
+#define DEC_CACHE_KEY "openclaw.json.cache"
+#define DEC_ANCHOR_KEY "openclaw.json.anchor"
 
 /* ------------------------------------------------------------------ */
 /* Decoder                                                             */
@@ -768,6 +770,49 @@ static int json_decode(lua_State *L)
   }
   return 1;
 fail:
+  lua_pushnil(L);
+  lua_pushstring(L, d.err);
+  return 2;
+}
+
+/*
+ * oc_json_decode_mem(L, s, len) - decode s[0..len) for C callers (the
+ * SSE stream's fused event decoder). s[len] must be a NUL byte, and the
+ * stack must hold exactly one value (the caller's self) on entry, since
+ * the decoder keeps its anchor and array metatable at slots 2 and 3.
+ * Leaves [self, value] and returns 1, or [self, nil, message] and returns
+ * 2 on malformed text. Raises only on memory errors, or if
+ * openclaw.core.json was never loaded.
+ */
+int oc_json_decode_mem(lua_State *L, const char *s, size_t len)
+{
+  struct dec d;
+  if(lua_gettop(L) != 1 || s[len] != '\0')
+    return luaL_error(L, "oc_json_decode_mem: bad call");
+  if(!lua_checkstack(L, DEC_SLACK + 2))
+    return luaL_error(L, "json: out of Lua stack space");
+  if(lua_getfield(L, LUA_REGISTRYINDEX, DEC_CACHE_KEY) != LUA_TUSERDATA)
+    return luaL_error(L, "json: openclaw.core.json is not loaded");
+  d.cache = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  d.L = L;
+  d.start = s;
+  d.end = s + len;
+  d.depth = 0;
+  d.err[0] = '\0';
+  lua_getfield(L, LUA_REGISTRYINDEX, DEC_ANCHOR_KEY);  /* [self, anchor] */
+  luaL_getmetatable(L, ARRAY_MT);               /* [self, anchor, mt] */
+  d.p = skip_ws(d.start);
+  if(dec_value(&d) == 0) {
+    d.p = skip_ws(d.p);
+    if(d.p >= d.end) {
+      lua_replace(L, 2);                        /* [self, value, mt] */
+      lua_settop(L, 2);
+      return 1;
+    }
+    dec_error(&d, "trailing characters", d.p);
+  }
+  lua_settop(L, 1);
   lua_pushnil(L);
   lua_pushstring(L, d.err);
   return 2;
@@ -1504,6 +1549,11 @@ int luaopen_openclaw_core_json(lua_State *L)
   cache = lua_newuserdatauv(L, sizeof(*cache), 0);
   memset(cache, 0, sizeof(*cache));
   lua_createtable(L, SCACHE_SLOTS, 0);
+  /* C callers (oc_json_decode_mem) find the same cache and anchor here */
+  lua_pushvalue(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, DEC_CACHE_KEY);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, DEC_ANCHOR_KEY);
   luaL_setfuncs(L, json_funcs, 4);  /* [module] */
   lua_pushlightuserdata(L, NULL);
   lua_setfield(L, -2, "null");

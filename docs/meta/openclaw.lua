@@ -109,6 +109,10 @@ function Stream:events() end
 function Stream:data() end
 ---@return fun(): string|nil, string?, string?
 function Stream:chunks() end
+---Each event's data decoded as JSON in C: value, or false, data when the
+---data is not JSON (e.g. "[DONE]").
+---@return fun(): any, string?, string?
+function Stream:json() end
 ---@return string|nil message, string? code
 function Stream:error() end
 function Stream:close() end

@@ -29,6 +29,7 @@ local lazy = {
   base64 = "openclaw.base64",
   errors = "openclaw.errors",
   agent = "openclaw.agent",
+  tools = "openclaw.tools",
 }
 
 --- Register a lazily loaded field (used by later modules: agent, tools,

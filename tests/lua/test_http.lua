@@ -164,6 +164,43 @@ return function(T)
     end)
   end
 
+  T.test("json(): events decoded in place; non-JSON data as false, raw",
+         function()
+    local s <close> = assert(http.stream{ url = T.server() ..
+      "/test/sse?events=30&split=3&utf8=1&done=1" })
+    local n, done = 0, false
+    for v, raw in s:json() do
+      if v then
+        n = n + 1
+        T.eq(v, { i = n, text = expected_text(n, true) })
+        T.ok(json.is_array(v) == false)
+      else
+        T.eq(v, false)
+        T.eq(raw, "[DONE]")
+        done = true
+      end
+    end
+    T.eq(n, 30)
+    T.ok(done, "[DONE] seen")
+    T.eq(s:error(), nil)
+  end)
+
+  T.test("json() on a dropped stream ends with the failure", function()
+    local s <close> = assert(http.stream{ url = T.server() ..
+      "/test/drop?after=4" })
+    local it, n = s:json(), 0
+    while true do
+      local v, msg, code = it()
+      if v == nil then
+        T.eq(code, "closed")
+        T.ok(type(msg) == "string")
+        break
+      end
+      n = n + 1
+    end
+    T.eq(n, 4)
+  end)
+
   T.test("SSE multi-line data, event names, retry", function()
     local evs = read_events(T.server() ..
       "/test/sse?events=3&multiline=1&event=delta&retry=1500")

@@ -1,0 +1,1 @@
+-- empty script for the start-up benchmark (bench/run.sh)
