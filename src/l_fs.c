@@ -17,6 +17,19 @@
  *        stdin is not a terminal, read one line from stdin instead.
  *   getpid()                   -> integer
  *   home()                     -> string | nil, message
+ *   watch()                    -> watch | nil, message, code
+ *        an inotify watch, a source the scheduler can wait on
+ *        (sched.wait): w:add(path) -> absolute path | nil, message, code
+ *        watches the file's folder for that name (write-and-close,
+ *        rename over it, create, delete; through a symbolic link too);
+ *        w:read() -> { changed path, ... } | nil (never blocks);
+ *        w:files(); w:close() (also __gc, __close). Ready only when a
+ *        watched name changed; idle costs nothing (no timers).
+ *   fdwatch(fd)                -> fdwatch | nil, message, code
+ *        "fd is readable" as a source: f:arm() (one-shot; the loop polls
+ *        fd until it is readable, then reports f), f:ready() -> boolean,
+ *        f:read([max]) -> string | nil, message, "EAGAIN" | "EOF" | code
+ *        (never blocks), f:close(). fd itself is never closed.
  *
  * Misuse (wrong argument types) raises; failures of the system return
  * nil, "<path>: <strerror>", code where code is the errno name ("ENOENT").
@@ -27,11 +40,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <termios.h>
@@ -41,6 +57,7 @@
 #include <lua.h>
 
 #include "host.h"
+#include "loop.h"
 
 #define FS_DEFAULT_FILE_MODE 0600
 #define FS_DEFAULT_DIR_MODE 0700
@@ -591,13 +608,631 @@ static int fs_home(lua_State *L)
   return 1;
 }
 
+/* ---------------------------------------------------------------------
+ * File watches and readable-fd waits: sources the scheduler can wait on
+ * (see loop.h). Both are idle until the kernel reports something: the
+ * loop blocks in poll() with their descriptors, no timers.
+ * ------------------------------------------------------------------- */
+
+#define FS_WATCH_MT "openclaw.fs.watch"
+#define FS_FDWATCH_MT "openclaw.fs.fdwatch"
+/* Complete writes, renames over the file (editors' "save by rename"),
+   creation and removal; not IN_MODIFY, so a truncate-and-write is seen
+   once, when the writer closes the file, never half written. */
+#define FS_WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | \
+                       IN_CREATE | IN_DELETE | IN_ONLYDIR)
+#define FS_READ_MAX (1024 * 1024)
+
+struct fs_wfile {          /* a watched file, as the caller named it */
+  char *path;              /* absolute */
+  int pending;             /* changed since the last read() */
+};
+
+struct fs_wname {          /* one (folder watch, file name) pair */
+  int wd;                  /* inotify watch descriptor of the folder */
+  char *name;              /* the file's name in that folder */
+  size_t file;             /* index into files */
+};
+
+struct fs_watch {
+  struct oc_source src;    /* first: the loop hands this back */
+  struct oc_watchfd wfd;
+  int fd;                  /* inotify descriptor, -1 once closed */
+  int in_loop;             /* wfd is on the loop's list */
+  struct fs_wfile *files;
+  size_t nfiles, capfiles;
+  struct fs_wname *names;
+  size_t nnames, capnames;
+  size_t npending;
+};
+
+struct fs_fdwatch {
+  struct oc_source src;    /* first */
+  struct oc_watchfd wfd;
+  int fd;                  /* the watched descriptor (not ours) */
+  int armed;               /* wfd is on the loop's list */
+  int closed;
+};
+
+/*
+ * watch_of() - the watch that owns the loop entry wfd. No Lua.
+ */
+static struct fs_watch *watch_of(struct oc_watchfd *wfd)
+{
+  return (struct fs_watch *)(void *)((char *)wfd -
+                                     offsetof(struct fs_watch, wfd));
+}
+
+/*
+ * watch_mark() - flag file i as changed. No Lua.
+ */
+static void watch_mark(struct fs_watch *w, size_t i)
+{
+  if(!w->files[i].pending) {
+    w->files[i].pending = 1;
+    w->npending++;
+  }
+}
+
+/*
+ * watch_event() - apply one inotify event: mark the files it names (all
+ * of them on a queue overflow); forget the names of a folder whose watch
+ * the kernel dropped (folder removed), marking their files. No Lua.
+ */
+static void watch_event(struct fs_watch *w, const struct inotify_event *ev)
+{
+  size_t i;
+  if(ev->mask & IN_Q_OVERFLOW) {
+    for(i = 0; i < w->nfiles; i++)
+      watch_mark(w, i);
+    return;
+  }
+  if(ev->mask & IN_IGNORED) {
+    i = 0;
+    while(i < w->nnames) {
+      if(w->names[i].wd == ev->wd) {
+        watch_mark(w, w->names[i].file);
+        free(w->names[i].name);
+        w->names[i] = w->names[--w->nnames];
+      }
+      else
+        i++;
+    }
+    return;
+  }
+  if(!ev->len)
+    return;
+  for(i = 0; i < w->nnames; i++) {
+    if(w->names[i].wd == ev->wd && !strcmp(w->names[i].name, ev->name))
+      watch_mark(w, w->names[i].file);
+  }
+}
+
+/*
+ * watch_drain() - read every queued inotify event (the descriptor is
+ * non-blocking). Returns the number of files pending. No Lua.
+ */
+static size_t watch_drain(struct fs_watch *w)
+{
+  union {
+    struct inotify_event ev;
+    char buf[8192];
+  } u;
+  if(w->fd < 0)
+    return 0;
+  for(;;) {
+    ssize_t n = read(w->fd, u.buf, sizeof(u.buf));
+    char *p;
+    if(n < 0 && errno == EINTR)
+      continue;
+    if(n <= 0)
+      break;
+    p = u.buf;
+    while(p + sizeof(struct inotify_event) <= u.buf + n) {
+      /* aligned: the buffer is, and the kernel pads each name */
+      const struct inotify_event *ev =
+        (const struct inotify_event *)(void *)p;
+      watch_event(w, ev);
+      p += sizeof(struct inotify_event) + ev->len;
+    }
+  }
+  return w->npending;
+}
+
+/*
+ * watch_on_ready() - loop callback: the inotify descriptor is readable.
+ * Drains it; the source becomes ready only when a watched file changed,
+ * so activity on other files of the same folders wakes no Lua code.
+ */
+static void watch_on_ready(struct oc_watchfd *wfd)
+{
+  struct fs_watch *w = watch_of(wfd);
+  if(watch_drain(w))
+    oc_source_notify(&w->src);
+}
+
+/*
+ * watch_release() - close the watch: off the loop and the ready list,
+ * descriptor closed, memory freed, registry anchor dropped. Idempotent;
+ * safe from __gc (L is only used to unref).
+ */
+static void watch_release(lua_State *L, struct fs_watch *w)
+{
+  size_t i;
+  if(w->in_loop) {
+    oc_loop_remove_fd(&w->wfd);
+    w->in_loop = 0;
+  }
+  oc_source_unlink(&w->src);
+  if(w->fd >= 0) {
+    close(w->fd);
+    w->fd = -1;
+  }
+  for(i = 0; i < w->nfiles; i++)
+    free(w->files[i].path);
+  for(i = 0; i < w->nnames; i++)
+    free(w->names[i].name);
+  free(w->files);
+  free(w->names);
+  w->files = NULL;
+  w->names = NULL;
+  w->nfiles = w->capfiles = w->nnames = w->capnames = w->npending = 0;
+  if(w->src.ref >= 0) {
+    luaL_unref(L, LUA_REGISTRYINDEX, w->src.ref);
+    w->src.ref = LUA_NOREF;
+  }
+}
+
+/*
+ * check_watch() - the watch at index 1; raises on another value, and
+ * (when open is set) on a closed watch.
+ */
+static struct fs_watch *check_watch(lua_State *L, int open)
+{
+  struct fs_watch *w = luaL_checkudata(L, 1, FS_WATCH_MT);
+  if(open && w->fd < 0)
+    luaL_error(L, "openclaw.fs.watch: the watch is closed");
+  return w;
+}
+
+/*
+ * fs_watch_new() - Lua: watch() -> watch | nil, message, code. A new
+ * inotify instance with no files yet (so it costs nothing until add()).
+ */
+static int fs_watch_new(lua_State *L)
+{
+  struct fs_watch *w = lua_newuserdatauv(L, sizeof(*w), 0);
+  int err;
+  memset(w, 0, sizeof(*w));
+  w->src.ref = LUA_NOREF;
+  w->fd = -1;
+  luaL_setmetatable(L, FS_WATCH_MT);
+  w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if(w->fd < 0) {
+    err = errno;
+    return push_failure(L, "inotify", err);
+  }
+  w->wfd.fd = w->fd;
+  w->wfd.on_ready = watch_on_ready;
+  return 1;
+}
+
+/*
+ * watch_grow() - make room for one more file and one more name. Returns
+ * 0, or -1 when out of memory (nothing changed then). No Lua.
+ */
+static int watch_grow(struct fs_watch *w)
+{
+  if(w->nfiles == w->capfiles) {
+    size_t cap = w->capfiles ? 2 * w->capfiles : 8;
+    struct fs_wfile *f = realloc(w->files, cap * sizeof(*f));
+    if(!f)
+      return -1;
+    w->files = f;
+    w->capfiles = cap;
+  }
+  if(w->nnames + 1 >= w->capnames) {
+    size_t cap = w->capnames ? 2 * w->capnames : 16;
+    struct fs_wname *n = realloc(w->names, cap * sizeof(*n));
+    if(!n)
+      return -1;
+    w->names = n;
+    w->capnames = cap;
+  }
+  return 0;
+}
+
+/*
+ * watch_add_name() - watch the folder of path for the name in it, on
+ * behalf of file index fi. Returns 0, or -1 with errno set. Needs room
+ * for one name (watch_grow). No Lua.
+ */
+static int watch_add_name(struct fs_watch *w, const char *path, size_t fi)
+{
+  const char *slash = strrchr(path, '/');
+  char dir[PATH_MAX];
+  size_t dlen;
+  char *name;
+  int wd;
+  if(!slash || !slash[1]) {
+    errno = EINVAL;
+    return -1;
+  }
+  dlen = slash == path ? 1 : (size_t)(slash - path);
+  if(dlen >= sizeof(dir)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(dir, path, dlen);
+  dir[dlen] = '\0';
+  name = strdup(slash + 1);
+  if(!name)
+    return -1;
+  wd = inotify_add_watch(w->fd, dir, FS_WATCH_MASK);
+  if(wd < 0) {
+    int err = errno;
+    free(name);
+    errno = err;
+    return -1;
+  }
+  w->names[w->nnames].wd = wd;
+  w->names[w->nnames].name = name;
+  w->names[w->nnames].file = fi;
+  w->nnames++;
+  return 0;
+}
+
+/*
+ * fs_watch_add() - Lua: w:add(path) -> absolute path | nil, message,
+ * code. Watches the folder of path for changes to that name (so saving by
+ * rename is seen); when path is a symbolic link, the target's folder is
+ * watched too. The folder must exist. Adding a path twice is a no-op.
+ * Stack: [ w, path, abs ].
+ */
+static int fs_watch_add(lua_State *L)
+{
+  struct fs_watch *w = check_watch(L, 1);
+  const char *path = check_path(L, 2);
+  const char *abs;
+  char cwd[PATH_MAX], real[PATH_MAX];
+  char *copy;
+  struct stat st;
+  size_t i, fi;
+  int err;
+
+  lua_settop(L, 2);
+  if(path[0] == '/')
+    abs = lua_pushstring(L, path);
+  else {
+    if(!getcwd(cwd, sizeof(cwd))) {
+      err = errno;
+      return push_failure(L, path, err);
+    }
+    abs = lua_pushfstring(L, "%s/%s", cwd, path);
+  }                                         /* [ w, path, abs ] */
+  luaL_argcheck(L, abs[strlen(abs) - 1] != '/', 2,
+                "path must name a file, not end with '/'");
+  for(i = 0; i < w->nfiles; i++) {
+    if(!strcmp(w->files[i].path, abs))
+      return 1;
+  }
+  if(w->src.ref < 0) {
+    /* anchor first: the only step below that can raise */
+    lua_pushvalue(L, 1);
+    w->src.ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  copy = strdup(abs);
+  if(!copy || watch_grow(w)) {
+    free(copy);
+    return push_failure(L, abs, ENOMEM);
+  }
+  fi = w->nfiles;
+  if(watch_add_name(w, abs, fi)) {
+    err = errno;
+    free(copy);
+    return push_failure(L, abs, err);
+  }
+  w->files[fi].path = copy;
+  w->files[fi].pending = 0;
+  w->nfiles++;
+  /* a link: edits of the target happen in the target's folder */
+  if(!lstat(abs, &st) && S_ISLNK(st.st_mode) && realpath(abs, real) &&
+     strcmp(real, abs) && !watch_grow(w))
+    (void)watch_add_name(w, real, fi);
+  if(!w->in_loop) {
+    oc_loop_add_fd(&w->wfd);
+    w->in_loop = 1;
+  }
+  return 1;
+}
+
+/*
+ * fs_watch_read() - Lua: w:read() -> { path, ... } | nil. The files that
+ * changed since the last read (each once, as add() returned them), or
+ * nil when none did. Never blocks. nil on a closed watch.
+ */
+static int fs_watch_read(lua_State *L)
+{
+  struct fs_watch *w = check_watch(L, 0);
+  size_t i;
+  int n = 0;
+  if(w->fd < 0 || !watch_drain(w)) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_createtable(L, (int)w->npending, 0);
+  for(i = 0; i < w->nfiles; i++) {
+    if(w->files[i].pending) {
+      lua_pushstring(L, w->files[i].path);
+      lua_rawseti(L, -2, ++n);
+    }
+  }
+  /* clear only once the list is complete (a memory error above keeps
+     the changes for the next read) */
+  for(i = 0; i < w->nfiles; i++)
+    w->files[i].pending = 0;
+  w->npending = 0;
+  oc_source_unlink(&w->src);
+  return 1;
+}
+
+/*
+ * fs_watch_files() - Lua: w:files() -> { path, ... } the watched files.
+ */
+static int fs_watch_files(lua_State *L)
+{
+  struct fs_watch *w = check_watch(L, 0);
+  size_t i;
+  lua_createtable(L, (int)w->nfiles, 0);
+  for(i = 0; i < w->nfiles; i++) {
+    lua_pushstring(L, w->files[i].path);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+/*
+ * fs_watch_close() - Lua: w:close() (also __gc and __close). Idempotent.
+ */
+static int fs_watch_close(lua_State *L)
+{
+  struct fs_watch *w = check_watch(L, 0);
+  watch_release(L, w);
+  return 0;
+}
+
+/*
+ * fs_watch_tostring() - Lua: tostring(w)
+ */
+static int fs_watch_tostring(lua_State *L)
+{
+  struct fs_watch *w = check_watch(L, 0);
+  if(w->fd < 0)
+    lua_pushliteral(L, "openclaw.fs.watch (closed)");
+  else
+    lua_pushfstring(L, "openclaw.fs.watch (%d files)", (int)w->nfiles);
+  return 1;
+}
+
+/*
+ * fdwatch_on_ready() - loop callback: the descriptor is readable (or at
+ * end of file, or failed). One-shot: off the loop until armed again, so
+ * unread input never makes the loop spin.
+ */
+static void fdwatch_on_ready(struct oc_watchfd *wfd)
+{
+  struct fs_fdwatch *f = (struct fs_fdwatch *)(void *)((char *)wfd -
+    offsetof(struct fs_fdwatch, wfd));
+  if(f->armed) {
+    oc_loop_remove_fd(&f->wfd);
+    f->armed = 0;
+  }
+  oc_source_notify(&f->src);
+}
+
+/*
+ * check_fdwatch() - the fd watch at index 1; raises on another value and
+ * (when open is set) on a closed one.
+ */
+static struct fs_fdwatch *check_fdwatch(lua_State *L, int open)
+{
+  struct fs_fdwatch *f = luaL_checkudata(L, 1, FS_FDWATCH_MT);
+  if(open && f->closed)
+    luaL_error(L, "openclaw.fs.fdwatch: the watch is closed");
+  return f;
+}
+
+/*
+ * fd_readable() - 1 when a read() of fd would not block (data, end of
+ * file or an error to report), else 0. No Lua.
+ */
+static int fd_readable(int fd)
+{
+  struct pollfd p;
+  int rc;
+  p.fd = fd;
+  p.events = POLLIN;
+  p.revents = 0;
+  do
+    rc = poll(&p, 1, 0);
+  while(rc < 0 && errno == EINTR);
+  return rc > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL));
+}
+
+/*
+ * fs_fdwatch_new() - Lua: fdwatch(fd) -> fdwatch | nil, message, code.
+ * A source for "fd is readable"; fd stays the caller's (never closed).
+ */
+static int fs_fdwatch_new(lua_State *L)
+{
+  lua_Integer fd = luaL_checkinteger(L, 1);
+  struct fs_fdwatch *f;
+  luaL_argcheck(L, fd >= 0 && fd <= INT_MAX, 1,
+                "fd must be a descriptor number >= 0");
+  if(fcntl((int)fd, F_GETFD) < 0) {
+    int err = errno;
+    lua_pushnil(L);
+    lua_pushfstring(L, "fd %d: %s", (int)fd, strerror(err));
+    lua_pushstring(L, err == EBADF ? "EBADF" : "EINVAL");
+    return 3;
+  }
+  f = lua_newuserdatauv(L, sizeof(*f), 0);
+  memset(f, 0, sizeof(*f));
+  f->src.ref = LUA_NOREF;
+  f->fd = (int)fd;
+  f->wfd.fd = (int)fd;
+  f->wfd.on_ready = fdwatch_on_ready;
+  luaL_setmetatable(L, FS_FDWATCH_MT);
+  return 1;
+}
+
+/*
+ * fs_fdwatch_arm() - Lua: f:arm() -> f. Until the descriptor becomes
+ * readable once, the loop polls it; then the watch is reported to the
+ * waiting task (sched.wait(f)) and disarmed. Arming twice is a no-op.
+ */
+static int fs_fdwatch_arm(lua_State *L)
+{
+  struct fs_fdwatch *f = check_fdwatch(L, 1);
+  lua_settop(L, 1);
+  if(f->src.ref < 0) {
+    lua_pushvalue(L, 1);
+    f->src.ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  if(!f->armed) {
+    oc_loop_add_fd(&f->wfd);
+    f->armed = 1;
+  }
+  return 1;
+}
+
+/*
+ * fs_fdwatch_ready() - Lua: f:ready() -> boolean: a read() would not
+ * block now.
+ */
+static int fs_fdwatch_ready(lua_State *L)
+{
+  struct fs_fdwatch *f = check_fdwatch(L, 1);
+  lua_pushboolean(L, fd_readable(f->fd));
+  return 1;
+}
+
+/*
+ * fs_fdwatch_read() - Lua: f:read([max = 65536]) -> string | nil,
+ * message, code. One read() of at most max bytes, only when it cannot
+ * block: code "EAGAIN" when nothing is available yet, "EOF" at the end.
+ */
+static int fs_fdwatch_read(lua_State *L)
+{
+  struct fs_fdwatch *f = check_fdwatch(L, 1);
+  lua_Integer max = luaL_optinteger(L, 2, 65536);
+  luaL_Buffer b;
+  char ebuf[16];
+  char *p;
+  ssize_t n;
+  int err;
+  luaL_argcheck(L, max > 0 && max <= FS_READ_MAX, 2,
+                "max must be between 1 and 1048576");
+  if(!fd_readable(f->fd)) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "no input available yet");
+    lua_pushliteral(L, "EAGAIN");
+    return 3;
+  }
+  p = luaL_buffinitsize(L, &b, (size_t)max);
+  do
+    n = read(f->fd, p, (size_t)max);
+  while(n < 0 && errno == EINTR);
+  if(n < 0) {
+    err = errno;
+    if(err == EAGAIN || err == EWOULDBLOCK) {
+      lua_pushnil(L);
+      lua_pushliteral(L, "no input available yet");
+      lua_pushliteral(L, "EAGAIN");
+      return 3;
+    }
+    lua_pushnil(L);
+    lua_pushfstring(L, "fd %d: %s", f->fd, strerror(err));
+    lua_pushstring(L, errno_name(err, ebuf, sizeof(ebuf)));
+    return 3;
+  }
+  if(n == 0) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "end of file");
+    lua_pushliteral(L, "EOF");
+    return 3;
+  }
+  luaL_pushresultsize(&b, (size_t)n);
+  return 1;
+}
+
+/*
+ * fs_fdwatch_close() - Lua: f:close() (also __gc, __close). Disarms;
+ * the descriptor itself stays open. Idempotent.
+ */
+static int fs_fdwatch_close(lua_State *L)
+{
+  struct fs_fdwatch *f = check_fdwatch(L, 0);
+  if(f->armed) {
+    oc_loop_remove_fd(&f->wfd);
+    f->armed = 0;
+  }
+  oc_source_unlink(&f->src);
+  f->closed = 1;
+  if(f->src.ref >= 0) {
+    luaL_unref(L, LUA_REGISTRYINDEX, f->src.ref);
+    f->src.ref = LUA_NOREF;
+  }
+  return 0;
+}
+
+static const luaL_Reg watch_methods[] = {
+  {"add", fs_watch_add},
+  {"close", fs_watch_close},
+  {"files", fs_watch_files},
+  {"read", fs_watch_read},
+  {NULL, NULL}
+};
+
+static const luaL_Reg fdwatch_methods[] = {
+  {"arm", fs_fdwatch_arm},
+  {"close", fs_fdwatch_close},
+  {"read", fs_fdwatch_read},
+  {"ready", fs_fdwatch_ready},
+  {NULL, NULL}
+};
+
+/*
+ * new_class() - create metatable mt with methods, __gc and __close set
+ * to closer, __tostring to tostr (may be NULL). Leaves the stack as is.
+ */
+static void new_class(lua_State *L, const char *mt, const luaL_Reg *methods,
+                      lua_CFunction closer, lua_CFunction tostr)
+{
+  luaL_newmetatable(L, mt);
+  lua_newtable(L);
+  luaL_setfuncs(L, methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, closer);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, closer);
+  lua_setfield(L, -2, "__close");
+  if(tostr) {
+    lua_pushcfunction(L, tostr);
+    lua_setfield(L, -2, "__tostring");
+  }
+  lua_pop(L, 1);
+}
+
 static const luaL_Reg fs_funcs[] = {
   {"chmod", fs_chmod},
+  {"fdwatch", fs_fdwatch_new},
   {"getpid", fs_getpid},
   {"home", fs_home},
   {"isatty", fs_isatty},
   {"mkdir_p", fs_mkdir_p},
   {"read_hidden", fs_read_hidden},
+  {"watch", fs_watch_new},
   {"write_atomic", fs_write_atomic},
   {NULL, NULL}
 };
@@ -607,6 +1242,9 @@ static const luaL_Reg fs_funcs[] = {
  */
 int luaopen_openclaw_core_fs(lua_State *L)
 {
+  new_class(L, FS_WATCH_MT, watch_methods, fs_watch_close,
+            fs_watch_tostring);
+  new_class(L, FS_FDWATCH_MT, fdwatch_methods, fs_fdwatch_close, NULL);
   luaL_newlib(L, fs_funcs);
   return 1;
 }

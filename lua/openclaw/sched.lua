@@ -442,4 +442,14 @@ local watcher_count = 0
 function M.has_watchers() return watcher_count > 0 end
 function M.add_watcher(n) watcher_count = watcher_count + (n or 1) end
 
+--- Wait on a watch (a file watch, a readable-fd watch): like wait(src),
+-- counted as a watcher meanwhile, so a task waiting only on the file
+-- system or the terminal is not a deadlock.
+function M.wait_watch(src)
+  watcher_count = watcher_count + 1
+  local ok, err = pcall(M.wait, src)
+  watcher_count = watcher_count - 1
+  if not ok then error(err, 0) end
+end
+
 return M
