@@ -77,12 +77,14 @@ return {
         idleTimeoutMs = 30000,
       },
 
-      -- Model of the image_generate tool. timeoutMs: per request; the
-      -- tool's own timeoutMs argument wins. OpenClaw's newer name
-      -- agents.defaults.mediaModels.image is accepted too and wins when
-      -- both are set.
+      -- Model of the image_generate tool. The tool is offered to models
+      -- in agent turns only once a primary is set here, e.g.
+      --   primary = "openrouter/google/gemini-3.1-flash-image-preview",
+      -- (`openclaw image` and oc.tools.image_generate use that model when
+      -- none is set). timeoutMs: per request; the tool's own timeoutMs
+      -- argument wins. OpenClaw's newer name agents.defaults.mediaModels.
+      -- image is accepted too and wins when both are set.
       imageGenerationModel = {
-        primary = "openrouter/google/gemini-3.1-flash-image-preview",
         fallbacks = {},
         timeoutMs = 180000,
       },

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh - the benchmark suite: start-up, streaming, scale.
+# bench/run.sh - the benchmark suite: start-up, streaming, scale, reload.
 #
 #   cmake -S . -B build && cmake --build build -j2 && bench/run.sh
 #
@@ -180,6 +180,22 @@ section "scale: 1,000 concurrent slow streams (bench/scale_bench.lua)"
 "$OC" run "$ROOT/bench/scale_bench.lua" "$BASE" 1000 20 100 |
   tee "$TMP/scale" || failed "scale_bench.lua"
 grep '^ROW|' "$TMP/scale" | cut -d'|' -f2- >>"$ROWS"
+
+# ------------------------------------------------------------- hot reload
+section "hot reload: save -> config in force; idle watcher (reload_bench.lua)"
+OPENCLAW_BIN=$OC "$OC" run "$ROOT/bench/reload_bench.lua" 50 |
+  tee "$TMP/reload" || failed "reload_bench.lua"
+line=$(grep '^reload:' "$TMP/reload" || true)
+if [ -n "$line" ]; then
+  med=$(field median_ms "$line")
+  p90=$(field p90_ms "$line")
+  cpu=$(field idle_cpu_ms "$line")
+  wk=$(field idle_wakeups "$line")
+  row "hot reload: file save -> config in force (50 saves)" \
+    "$med ms median (p90 $p90)" "<= 50 ms" "$(met "$med" "<=" 50)"
+  row "hot reload: idle chat with the watcher, CPU over 2 s" \
+    "$cpu ms, $wk wake-ups" "0 ms" "$(met "$cpu" "<=" 0)"
+fi
 
 # ------------------------------------------------------------------ table
 section "results ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, \

@@ -74,6 +74,33 @@ function Agent:reset() end
 ---@return openclaw.Agent
 function openclaw.agent(opts) end
 
+---The current configuration (hot-reloaded in long-running modes).
+---@return table
+function openclaw.config() end
+---Call fn(cfg, changed) after each reload; returns an unsubscribe function.
+---@param fn fun(cfg: table, changed: string[])
+---@return fun()
+function openclaw.on_reload(fn) end
+---Reload the config and the reloadable modules now.
+---@return string[]|nil changed, string? message
+function openclaw.reload() end
+
+---@class openclaw.tools
+local tools = {}
+---Generate images (OpenRouter image model); files under <state>/media or opts.out.
+---@param opts {prompt: string, aspectRatio?: string, resolution?: string, count?: integer, images?: string[], timeoutMs?: integer, out?: string, model?: string}
+---@return {images: {path: string, mime: string, bytes: integer}[], text?: string, model: string}|nil, string? message, string? code
+function tools.image_generate(opts) end
+---Text to speech; the audio file's path.
+---@param opts {text: string, voice?: string, model?: string, format?: "mp3"|"pcm", speed?: number, out?: string}
+---@return {path: string, format: string, bytes: integer, model: string, voice: string}|nil, string? message, string? code
+function tools.tts(opts) end
+---The tool table of a built-in tool (for agent:tool), or nil.
+---@param name string
+---@return table|nil
+function tools.get(name) end
+openclaw.tools = tools
+
 ---@class openclaw.http.Options
 ---@field url string
 ---@field method? string

@@ -122,6 +122,24 @@ local function check_tool(t, level)
   end
 end
 
+-- built-in tools of agents/default.lua's tools_for(cfg, env, agent), added
+-- once, on the first turn, unless a tool of that name is there already
+function Agent:_builtin_tools()
+  if self._builtin_done then return end
+  self._builtin_done = true
+  local ok, d = pcall(require, "agents.default")
+  if not ok or type(d) ~= "table" or type(d.tools_for) ~= "function" then
+    return
+  end
+  for _, t in ipairs(d.tools_for(self.config, self.env, self) or {}) do
+    local have = false
+    for _, old in ipairs(self.tools) do
+      if old.name == t.name then have = true end
+    end
+    if not have then self:tool(t) end
+  end
+end
+
 --- Add (or replace, by name) a tool. Returns the agent.
 function Agent:tool(t)
   check_tool(t, 2)
@@ -663,6 +681,7 @@ function Agent:send(input, opts)
   end
   local pt = math.tointeger(turn.params.timeoutMs or turn.params.timeout_ms)
   if pt and pt > 0 then turn.idle_timeout_ms = pt end
+  self:_builtin_tools()
   if #self.tools > 0 and self.max_tool_rounds > 0 then
     turn.tools = neutral_tools(self.tools)
   end

@@ -14,7 +14,7 @@ local M = {}
 
 -- Commands in the order `openclaw help` lists them.
 M.commands = { "agent", "chat", "sessions", "models", "onboard", "config",
-               "run" }
+               "run", "tts", "image" }
 
 --- Add a command (name of a module under openclaw.commands).
 function M.register(name)
@@ -62,6 +62,8 @@ local function usage_text()
   lines[#lines + 1] = "options:"
   lines[#lines + 1] = "  --version  print versions of openclaw, Lua and libcurl"
   lines[#lines + 1] = "  --help     this text; 'openclaw help <command>' for one command"
+  lines[#lines + 1] = "  --config FILE  an extra config layer (JSON5, or Lua if *.lua) over"
+  lines[#lines + 1] = "             openclaw.json and config.lua; watched for hot reload"
   return table.concat(lines, "\n") .. "\n"
 end
 
@@ -79,8 +81,40 @@ local function unknown_command(name)
     (" (did you mean '" .. near .. "'?)") or "; see 'openclaw --help'")
 end
 
+-- take_config(list, stop) - remove `--config FILE` / `--config=FILE` from
+-- list (up to the first positional argument when stop is set) and record
+-- the files as an extra config layer; returns the remaining list
+local function take_config(list, stop)
+  local out, files, i = {}, {}, 1
+  while i <= #list do
+    local a = list[i]
+    local inline = a:match("^%-%-config=(.*)$")
+    if a == "--config" or inline then
+      local v = inline or list[i + 1]
+      if not v or v == "" then
+        errors.usage("--config needs a file: openclaw --config FILE " ..
+                     "<command> ...")
+      end
+      files[#files + 1] = v
+      i = i + (inline and 1 or 2)
+    elseif a == "--" or (stop and a:sub(1, 1) ~= "-") then
+      table.move(list, i, #list, #out + 1, out)
+      break
+    else
+      out[#out + 1] = a
+      i = i + 1
+    end
+  end
+  if #files > 0 then
+    local extra = require("openclaw.config").extra_files
+    for _, f in ipairs(files) do extra[#extra + 1] = f end
+  end
+  return out
+end
+
 -- dispatch(argv) - runs inside the main task; returns the exit code
 local function dispatch(argv)
+  argv = take_config(argv, true)
   local first = argv[1]
   if first == nil or first == "--help" or first == "-h" then
     io.stdout:write(usage_text())
@@ -113,6 +147,7 @@ local function dispatch(argv)
       break
     end
   end
+  if first ~= "run" then rest = take_config(rest, false) end
   local cmd = load_command(first)
   return cmd.run(rest, { argv = argv }) or 0
 end

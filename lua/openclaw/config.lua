@@ -42,6 +42,10 @@ local M = {}
 M.schema = schema
 M.format_key = schema.format_key
 
+--- Config files given with `openclaw --config FILE` (the CLI sets this;
+-- load() reads them when its opts carry no extra_files of their own).
+M.extra_files = {}
+
 --- Lua instructions a config file may run (checked every 1000).
 M.BUDGET = 10000000
 
@@ -856,7 +860,7 @@ local function do_load(opts)
   if not ok then return fail(err) end
   ok, err = load_file(paths.user_lua, label_of(paths.user_lua), "lua", true)
   if not ok then return fail(err) end
-  for _, p in ipairs(opts.extra_files or {}) do
+  for _, p in ipairs(opts.extra_files or M.extra_files) do
     local kind = p:match("%.lua$") and "lua" or "json"
     ok, err = load_file(p, label_of(p), kind, false)
     if not ok then return fail(err) end

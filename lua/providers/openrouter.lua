@@ -1468,4 +1468,714 @@ function M.classify_error(status, body_text, headers, now)
   return out
 end
 
+---------------------------------------------------------------------------
+-- image generation (§19): POST <base>/chat/completions with
+-- modalities ["image","text"] (§19.1, the default route), or POST
+-- <base>/images (§19.2, route "images", an option). Pure: no I/O.
+--
+--   openrouter.image_capabilities(model [, route])
+--     -> { api_id, known, max_count, max_references, hints,
+--          aspect_ratios (list; nil = not checked), resolutions (same) }
+--   openrouter.check_image_request(opts [, route])
+--     -> { api_id, prompt, count, aspect_ratio, resolution, references }
+--        | nil, message                      (the §19.2 per-model rules)
+--   openrouter.image_timeout_ms(call_ms, config) -> ms
+--       the call's timeoutMs, else agents.defaults.mediaModels.image /
+--       imageGenerationModel .timeoutMs, else IMAGE_TIMEOUT_MS
+--   openrouter.build_image_request(opts, ctx)
+--     -> { method, url, headers, body (Lua table), timeout_ms, api_id,
+--          route, count } | nil, message, code ("invalid" | "auth")
+--       opts: model (API id or openrouter/ ref; default
+--       IMAGE_DEFAULT_MODEL), prompt, count, aspect_ratio | aspectRatio,
+--       resolution, resolution_inferred (an unsupported inferred
+--       resolution is dropped, not refused), references = { url, ... }
+--       (data: or https: URLs), timeout_ms | timeoutMs, route ("chat" |
+--       "images"). ctx: { config =, env =, api_key = }.
+--   openrouter.extract_images(response, strict) -> images, meta
+--       | nil, IMAGE_MALFORMED
+--       images = { {data = <bytes>, mime =} | {url =, mime =}, ... } in
+--       the order of §19.1; meta = { text, refusal, finish_reason,
+--       native_finish_reason, model, id, usage }. strict: a wrong shape
+--       or bad base64 fails instead of being skipped.
+--   openrouter.extract_images_api(response, strict) -> images, meta | nil,
+--       IMAGE_MALFORMED              (the /images answer: data[].b64_json)
+--   openrouter.image_error(status, body_text, headers)
+--     -> { message, reason, fix, status, code, failover }; reason adds
+--        "not_image_model" to classify_error's reasons
+
+local base64 = require("openclaw.base64")
+
+--- Image defaults (§19).
+M.IMAGE_DEFAULT_MODEL = "google/gemini-3.1-flash-image-preview"
+M.IMAGE_TIMEOUT_MS = 180000
+M.IMAGE_MAX_COUNT = 4
+--- Most reference images on the chat route (§19.1).
+M.IMAGE_CHAT_MAX_REFERENCES = 5
+M.IMAGE_MALFORMED = "OpenRouter image generation response malformed"
+M.IMAGE_MISSING = "OpenRouter image generation response missing image data"
+M.IMAGE_NO_KEY_MESSAGE = "OpenRouter API key missing"
+
+local RATIOS = { "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16",
+                 "16:9", "21:9" }
+local WIDE_RATIOS = { "1:1", "1:4", "1:8", "2:3", "3:2", "3:4", "4:1", "4:3",
+                      "4:5", "5:4", "8:1", "9:16", "16:9", "21:9" }
+local RESOLUTIONS = { "1K", "2K", "4K" }
+local NONE = {}
+
+--- Known image models (§19.2): outputs per request, reference images,
+-- and the geometry each takes (on the /images route; on the chat route
+-- only Gemini models get hints, through image_config).
+M.IMAGE_MODELS = {
+  ["google/gemini-3.1-flash-image-preview"] = { max_count = 4,
+    max_references = 5, aspect_ratios = WIDE_RATIOS,
+    resolutions = RESOLUTIONS },
+  ["google/gemini-3.1-flash-image"] = { max_count = 4, max_references = 10,
+    aspect_ratios = WIDE_RATIOS, resolutions = RESOLUTIONS },
+  ["google/gemini-3-pro-image"] = { max_count = 4, max_references = 10,
+    aspect_ratios = RATIOS, resolutions = RESOLUTIONS },
+  ["google/gemini-3-pro-image-preview"] = { max_count = 4,
+    max_references = 10, aspect_ratios = RATIOS, resolutions = RESOLUTIONS },
+  ["google/gemini-2.5-flash-image"] = { max_count = 4, max_references = 3,
+    aspect_ratios = RATIOS, resolutions = { "1K" } },
+  ["google/gemini-2.5-flash-image-preview"] = { max_count = 4,
+    max_references = 3, aspect_ratios = RATIOS, resolutions = { "1K" } },
+  ["openai/gpt-5-image"] = { max_count = 4, max_references = 10,
+    aspect_ratios = NONE, resolutions = NONE },
+  ["openai/gpt-5-image-mini"] = { max_count = 4, max_references = 10,
+    aspect_ratios = NONE, resolutions = NONE },
+  ["openai/gpt-5.4-image-2"] = { max_count = 4, max_references = 10,
+    aspect_ratios = NONE, resolutions = NONE },
+  ["microsoft/mai-image-2.5"] = { max_count = 1, max_references = 1,
+    aspect_ratios = RATIOS, resolutions = { "1K" } },
+}
+
+local function image_api_id(model)
+  if not nonempty(model) then return M.IMAGE_DEFAULT_MODEL end
+  return models.normalize_api_id(trim(model))
+end
+
+local function is_gemini_image(api_id)
+  return api_id:sub(1, 14) == "google/gemini-"
+end
+
+--- What a model accepts (see the top of this section).
+function M.image_capabilities(model, route)
+  local api_id = image_api_id(model)
+  local base = M.IMAGE_MODELS[api_id]
+    or M.IMAGE_MODELS[(api_id:gsub(":.*$", ""))]
+  local caps = { api_id = api_id, known = base ~= nil }
+  if base then
+    caps.max_count = base.max_count
+    caps.max_references = base.max_references
+  else
+    caps.max_count = M.IMAGE_MAX_COUNT
+    caps.max_references = 10
+  end
+  if route == "images" then
+    caps.hints = true
+    if base then
+      caps.aspect_ratios, caps.resolutions = base.aspect_ratios,
+        base.resolutions
+    end
+  else
+    caps.max_references = math.min(caps.max_references,
+                                    M.IMAGE_CHAT_MAX_REFERENCES)
+    caps.hints = is_gemini_image(api_id)
+    if caps.hints then
+      caps.aspect_ratios = base and base.aspect_ratios or RATIOS
+      caps.resolutions = base and base.resolutions or RESOLUTIONS
+    else
+      caps.aspect_ratios, caps.resolutions = NONE, NONE
+    end
+  end
+  return caps
+end
+
+local function list_contains(list, v)
+  for _, x in ipairs(list) do
+    if x == v then return true end
+  end
+  return false
+end
+
+local function plural(n, word)
+  return ("%d %s%s"):format(n, word, n == 1 and "" or "s")
+end
+
+local function supported_text(list, what, api_id)
+  if #list == 0 then
+    if is_gemini_image(api_id) then return "supported: none" end
+    return ("supported: none; %s hints go to Gemini image models only "
+      .. "(google/gemini-*)"):format(what)
+  end
+  return "supported: " .. table.concat(list, ", ")
+end
+
+--- Validate an image request against the model's limits (§19.2).
+function M.check_image_request(opts, route)
+  opts = opts or {}
+  route = route or opts.route
+  local caps = M.image_capabilities(opts.model, route)
+  local id = caps.api_id
+  local prompt = opts.prompt
+  if type(prompt) ~= "string" or not prompt:find("%S") then
+    return nil, "image generation needs a prompt (the text of what to draw)"
+  end
+  local count = opts.count
+  if count == nil or count == json.null then count = 1 end
+  count = tonumber(count)
+  if not count or count ~= count or count == math.huge
+     or count == -math.huge then
+    return nil, ("count must be a whole number from 1 to %d, got %s")
+      :format(caps.max_count, tostring(opts.count))
+  end
+  count = math.tointeger(count >= 0 and math.floor(count)
+                         or math.ceil(count))
+  if count < 1 then
+    return nil, ("count must be at least 1, got %s"):format(
+      tostring(opts.count))
+  end
+  if count > caps.max_count then
+    return nil, ("image model %s supports at most %s"):format(id,
+      plural(caps.max_count, "output image")) .. (", got " .. count)
+  end
+  local refs = opts.references or {}
+  if #refs > caps.max_references then
+    return nil, ("image model %s supports at most %s"):format(id,
+      plural(caps.max_references, "reference image"))
+      .. (", got " .. #refs)
+  end
+  local ar = first_non_nil(opts, "aspect_ratio", "aspectRatio")
+  if ar == json.null then ar = nil end
+  if ar ~= nil then
+    if type(ar) ~= "string" then
+      return nil, "aspectRatio must be a string such as \"16:9\""
+    end
+    ar = trim(ar):gsub("%s*:%s*", ":")
+    if ar == "" then ar = nil end
+  end
+  if ar and caps.aspect_ratios and not list_contains(caps.aspect_ratios, ar)
+  then
+    return nil, ("image model %s does not support aspectRatio=%s (%s)")
+      :format(id, ar, supported_text(caps.aspect_ratios, "aspect ratio", id))
+  end
+  local res = opts.resolution
+  if res == json.null then res = nil end
+  if res ~= nil then
+    if type(res) ~= "string" then
+      return nil, "resolution must be a string such as \"2K\""
+    end
+    res = trim(res):upper()
+    if res == "" then res = nil end
+  end
+  if res and caps.resolutions and not list_contains(caps.resolutions, res)
+  then
+    if opts.resolution_inferred then
+      res = nil
+    else
+      return nil, ("image model %s does not support resolution=%s (%s)")
+        :format(id, res, supported_text(caps.resolutions, "resolution", id))
+    end
+  end
+  return { api_id = id, prompt = prompt, count = count, aspect_ratio = ar,
+           resolution = res, references = refs, caps = caps }
+end
+
+--- The timeout of one image request (see the top of this section).
+function M.image_timeout_ms(call_ms, config)
+  local v = tonumber(call_ms)
+  if v and v > 0 then return math.tointeger(math.ceil(v)) end
+  for _, path in ipairs({ { "agents", "defaults", "mediaModels", "image",
+                            "timeoutMs" },
+                          { "agents", "defaults", "imageGenerationModel",
+                            "timeoutMs" } }) do
+    v = tonumber(get(config, table.unpack(path)))
+    if v and v > 0 then return math.tointeger(math.ceil(v)) end
+  end
+  return M.IMAGE_TIMEOUT_MS
+end
+
+local function image_headers(key, config)
+  local headers = {}
+  set_header(headers, "Authorization", "Bearer " .. key)
+  set_header(headers, "Content-Type", "application/json")
+  set_header(headers, "Accept", "application/json")
+  set_header(headers, M.ATTRIBUTION_HEADERS[1][1], M.ATTRIBUTION_HEADERS[1][2])
+  set_header(headers, M.ATTRIBUTION_HEADERS[2][1], M.ATTRIBUTION_HEADERS[2][2])
+  local extra = get(config, "models", "providers", "openrouter", "headers")
+  if type(extra) == "table" then
+    for _, name in ipairs(sorted_keys(extra)) do
+      local v = header_value(extra[name])
+      if v and not name:find("[\r\n:]") then set_header(headers, name, v) end
+    end
+  end
+  return headers
+end
+
+--- Build an image request (see the top of this section).
+function M.build_image_request(opts, ctx)
+  opts = opts or {}
+  ctx = ctx or {}
+  local route = opts.route or "chat"
+  if route ~= "chat" and route ~= "images" then
+    return nil, ("unknown image route '%s': use \"chat\" or \"images\"")
+      :format(tostring(route)), "invalid"
+  end
+  local call_timeout = first_non_nil(opts, "timeout_ms", "timeoutMs")
+  if call_timeout ~= nil and call_timeout ~= json.null then
+    local t = tonumber(call_timeout)
+    if not t or t ~= t or t <= 0 or t == math.huge then
+      return nil, ("timeoutMs must be a number of milliseconds > 0, got %s")
+        :format(tostring(call_timeout)), "invalid"
+    end
+  else
+    call_timeout = nil
+  end
+  local v, err = M.check_image_request(opts, route)
+  if not v then return nil, err, "invalid" end
+  local key = ctx.api_key
+  if not nonempty(key) then key = M.resolve_api_key(ctx.config, ctx.env) end
+  if not nonempty(key) then
+    return nil, M.IMAGE_NO_KEY_MESSAGE .. ": run 'openclaw onboard "
+      .. "--auth-choice openrouter-api-key' or set OPENROUTER_API_KEY",
+      "auth"
+  end
+  local base = M.resolve_base_url(ctx.config)
+  local body, url
+  if route == "images" then
+    url = base .. "/images"
+    body = { model = v.api_id, prompt = v.prompt, n = v.count,
+             aspect_ratio = v.aspect_ratio, resolution = v.resolution }
+    if #v.references > 0 then
+      local refs = {}
+      for i, r in ipairs(v.references) do
+        refs[i] = { type = "image_url", image_url = { url = r } }
+      end
+      body.input_references = refs
+    end
+  else
+    url = base .. "/chat/completions"
+    local content = v.prompt
+    if #v.references > 0 then
+      content = { { type = "text", text = v.prompt } }
+      for _, r in ipairs(v.references) do
+        content[#content + 1] = { type = "image_url", image_url = { url = r } }
+      end
+    end
+    body = { model = v.api_id,
+             messages = { { role = "user", content = content } },
+             modalities = { "image", "text" }, n = v.count }
+    if v.caps.hints and (v.aspect_ratio or v.resolution) then
+      body.image_config = { aspect_ratio = v.aspect_ratio,
+                            image_size = v.resolution }
+    end
+  end
+  return {
+    method = "POST", url = url, headers = image_headers(trim(key),
+                                                        ctx.config),
+    body = body, timeout_ms = M.image_timeout_ms(call_timeout, ctx.config),
+    api_id = v.api_id, route = route, count = v.count,
+  }
+end
+
+local function image_from_url(url, strict)
+  if type(url) ~= "string" then
+    if strict then return nil, false end
+    return nil, true
+  end
+  if url:match("^[dD][aA][tT][aA]:") then
+    local mime, params, payload = url:match("^....:([^;,]*)([^,]*),(.*)$")
+    if not mime or not params:lower():find(";base64", 1, true) then
+      return nil, not strict
+    end
+    local data = base64.decode(payload)
+    if not data or data == "" then return nil, not strict end
+    mime = mime:lower()
+    return { data = data, mime = mime ~= "" and mime or "image/png" }
+  end
+  if url:match("^[hH][tT][tT][pP][sS]?://") then
+    return { url = url }
+  end
+  return nil, not strict
+end
+
+local function image_from_b64(b64, mime, strict)
+  if type(b64) ~= "string" then return nil, not strict end
+  local data = base64.decode(b64)
+  if not data or data == "" then return nil, not strict end
+  return { data = data, mime = type(mime) == "string" and mime ~= ""
+           and mime:lower() or "image/png" }
+end
+
+-- the URL of an image entry: {image_url = {url}} or {imageUrl = {url}}
+-- (also a bare string url)
+local function entry_url(e)
+  local iu = e.image_url
+  if iu == nil then iu = e.imageUrl end
+  if type(iu) == "string" then return iu end
+  if type(iu) == "table" then return iu.url end
+  return nil
+end
+
+--- Images of a chat-completions answer (§19.1; see the top).
+function M.extract_images(response, strict)
+  if type(response) == "string" then
+    response = json.decode(response)
+  end
+  if type(response) ~= "table" then return nil, M.IMAGE_MALFORMED end
+  local meta = { model = type(response.model) == "string" and response.model
+                   or nil,
+                 id = type(response.id) == "string" and response.id or nil,
+                 usage = type(response.usage) == "table" and response.usage
+                   or nil }
+  local images, texts = {}, {}
+  local choices = response.choices
+  if choices == nil then
+    if strict then return nil, M.IMAGE_MALFORMED end
+    choices = {}
+  end
+  if type(choices) ~= "table" or not (is_list(choices) or next(choices)
+                                       == nil) then
+    return nil, M.IMAGE_MALFORMED
+  end
+  local function add(img, ok_to_skip)
+    if img then images[#images + 1] = img return true end
+    return ok_to_skip
+  end
+  for _, choice in ipairs(choices) do
+    local msg = type(choice) == "table" and choice.message or nil
+    if type(msg) ~= "table" then
+      if strict then return nil, M.IMAGE_MALFORMED end
+    else
+      if meta.finish_reason == nil and type(choice.finish_reason) == "string"
+      then
+        meta.finish_reason = choice.finish_reason
+      end
+      if meta.native_finish_reason == nil
+         and type(choice.native_finish_reason) == "string" then
+        meta.native_finish_reason = choice.native_finish_reason
+      end
+      if type(msg.refusal) == "string" and msg.refusal:find("%S") then
+        meta.refusal = msg.refusal
+      end
+      -- 1. message.images[]
+      local list = msg.images
+      if list ~= nil and list ~= json.null then
+        if type(list) ~= "table" or not (is_list(list) or next(list) == nil)
+        then
+          if strict then return nil, M.IMAGE_MALFORMED end
+        else
+          for _, e in ipairs(list) do
+            local img, skip
+            if type(e) == "table" then
+              img, skip = image_from_url(entry_url(e), strict)
+            else
+              skip = not strict
+            end
+            if not add(img, skip) then return nil, M.IMAGE_MALFORMED end
+          end
+        end
+      end
+      -- 2. content: data URLs in text, or parts
+      local content = msg.content
+      if type(content) == "string" then
+        local bad = false
+        local rest = content:gsub("data:image/([%w%.%+%-]+);base64,"
+          .. "([%w%+/=_%-]+)", function(kind, b64)
+            local img = image_from_b64(b64, "image/" .. kind:lower(), strict)
+            if img then images[#images + 1] = img else bad = true end
+            return ""
+          end)
+        if bad and strict then return nil, M.IMAGE_MALFORMED end
+        if rest:find("%S") then texts[#texts + 1] = trim(rest) end
+      elseif type(content) == "table" then
+        for _, part in ipairs(content) do
+          if type(part) == "table" then
+            local img, skip = nil, true
+            if part.type == "text" or (part.type == nil
+                 and type(part.text) == "string" and part.b64_json == nil) then
+              if type(part.text) == "string" and part.text:find("%S") then
+                texts[#texts + 1] = trim(part.text)
+              end
+            elseif part.image_url ~= nil or part.imageUrl ~= nil then
+              img, skip = image_from_url(entry_url(part), strict)
+            elseif part.b64_json ~= nil then
+              img, skip = image_from_b64(part.b64_json, "image/png", strict)
+            else
+              local inline = part.inlineData
+              if inline == nil then inline = part.inline_data end
+              if type(inline) == "table" then
+                img, skip = image_from_b64(inline.data, inline.mimeType
+                  or inline.mime_type, strict)
+              elseif inline ~= nil then
+                skip = not strict
+              end
+            end
+            if not add(img, skip) then return nil, M.IMAGE_MALFORMED end
+          elseif strict then
+            return nil, M.IMAGE_MALFORMED
+          end
+        end
+      elseif content ~= nil and content ~= json.null and strict then
+        return nil, M.IMAGE_MALFORMED
+      end
+    end
+  end
+  if #texts > 0 then meta.text = table.concat(texts, "\n") end
+  return images, meta
+end
+
+--- Images of an /images answer (§19.2): data[].b64_json (+ media_type)
+-- or data[].url.
+function M.extract_images_api(response, strict)
+  if type(response) == "string" then response = json.decode(response) end
+  if type(response) ~= "table" then return nil, M.IMAGE_MALFORMED end
+  local data = response.data
+  if type(data) ~= "table" or not (is_list(data) or next(data) == nil) then
+    return nil, M.IMAGE_MALFORMED
+  end
+  local images = {}
+  for _, e in ipairs(data) do
+    local img, skip = nil, not strict
+    if type(e) == "table" then
+      if e.b64_json ~= nil then
+        img, skip = image_from_b64(e.b64_json, e.media_type, strict)
+        if img and type(e.media_type) ~= "string" then img.mime = nil end
+      elseif e.url ~= nil then
+        img, skip = image_from_url(e.url, strict)
+      end
+    end
+    if img then images[#images + 1] = img
+    elseif not skip then return nil, M.IMAGE_MALFORMED end
+  end
+  local meta = { model = type(response.model) == "string" and response.model
+                   or nil, usage = type(response.usage) == "table"
+                   and response.usage or nil }
+  return images, meta
+end
+
+--- A failed image request (status: HTTP status, or a network error code
+-- with body_text its message) as { message, reason, fix, status, code,
+-- failover }.
+function M.image_error(status, body_text, headers)
+  local c = M.classify_error(status, body_text, headers)
+  local msg
+  if type(status) == "string" then
+    msg = c.message:gsub("^OpenRouter request failed",
+                         "OpenRouter image request failed")
+  else
+    msg = c.message:gsub("^OpenRouter returned HTTP",
+                         "OpenRouter image generation failed: HTTP")
+  end
+  local out = { message = msg, reason = c.reason, fix = c.fix,
+                status = status, code = c.code,
+                failover = c.failover or false }
+  if type(status) == "number" and (status == 400 or status == 404) then
+    local e = M.parse_error_body(body_text) or {}
+    local text = (e.message or "") .. " " .. (e.raw or "")
+    local l = text:lower()
+    if l:find("output modalit", 1, true) or l:find("modalities", 1, true)
+       or l:find("does not support image", 1, true)
+       or l:find("image generation is not supported", 1, true)
+       or l:find("not an image model", 1, true) then
+      out.reason = "not_image_model"
+      out.fix = "pick an image model for agents.defaults."
+        .. "imageGenerationModel.primary (or --model), e.g. openrouter/"
+        .. M.IMAGE_DEFAULT_MODEL
+      out.failover = true
+    end
+  end
+  return out
+end
+
+---------------------------------------------------------------------------
+-- text-to-speech (§20): POST <base>/audio/speech
+--
+--   local req, err, code = openrouter.build_speech_request(text, opts, cfg,
+--                                                          env)
+--   -> { method, url, headers, body (Lua table), model, voice, format,
+--        extension, voice_compatible, key_source }
+--   openrouter.speech_error(status_or_code, body_text, headers)
+--   -> { message, reason, fix, status, code }
+-- The response of a 200 is the raw audio (mp3 or s16le 24 kHz pcm).
+-- Self-contained: it only shares the small helpers at the top of this
+-- file. Used by lua/tools/tts.lua.
+
+--- Speech defaults and choices (§20).
+M.SPEECH_DEFAULT_MODEL = "hexgrad/kokoro-82m"
+M.SPEECH_MODELS = { "hexgrad/kokoro-82m",
+                    "google/gemini-3.1-flash-tts-preview",
+                    "mistralai/voxtral-mini-tts-2603",
+                    "elevenlabs/eleven-turbo-v2" }
+M.SPEECH_DEFAULT_VOICE = "af_alloy"
+--- Valid response formats: the enum of OpenRouter's SpeechRequest schema.
+M.SPEECH_FORMATS = { "mp3", "pcm" }
+M.SPEECH_DEFAULT_FORMAT = "mp3"
+--- Formats that make a voice note.
+M.SPEECH_VOICE_FORMATS = { mp3 = true }
+--- Error when no key resolves for speech.
+M.SPEECH_NO_KEY_MESSAGE = "OpenRouter API key missing"
+M.SPEECH_NO_KEY_FIX = "set messages.tts.providers.openrouter.apiKey, "
+  .. "models.providers.openrouter.apiKey or OPENROUTER_API_KEY (or run "
+  .. "'openclaw onboard --auth-choice openrouter-api-key')"
+
+--- messages.tts.providers.openrouter of a config (a table, maybe empty).
+function M.speech_config(config)
+  local t = get(config, "messages", "tts", "providers", "openrouter")
+  return type(t) == "table" and t or {}
+end
+
+--- The speech API key. Order (§20, vector 88):
+--   1. messages.tts.providers.openrouter.apiKey
+--   2. models.providers.openrouter.apiKey
+--   3. env.OPENROUTER_API_KEY (the process environment as a table)
+--   4. config env block (env.OPENROUTER_API_KEY / env.vars...), then the
+--      key `openclaw onboard` saved (auth.profiles["openrouter:default"])
+-- Returns key, source label; or nil, SPEECH_NO_KEY_MESSAGE.
+function M.resolve_speech_api_key(config, env)
+  local k = key_value(M.speech_config(config).apiKey, env)
+  if k then return k, "messages.tts.providers.openrouter.apiKey" end
+  k = key_value(get(config, "models", "providers", "openrouter", "apiKey"),
+                env)
+  if k then return k, "models.providers.openrouter.apiKey" end
+  k = key_value(get(env, M.ENV_KEY), nil)
+  if k then return k, "env: " .. M.ENV_KEY end
+  k = key_value(get(config, "env", M.ENV_KEY), env)
+    or key_value(get(config, "env", "vars", M.ENV_KEY), env)
+  if k then return k, "config env: " .. M.ENV_KEY end
+  k = key_value(get(config, "auth", "profiles", M.PROFILE_ID, "key"), env)
+  if k then return k, "auth profile " .. M.PROFILE_ID end
+  return nil, M.SPEECH_NO_KEY_MESSAGE
+end
+
+--- The speech base URL: messages.tts.providers.openrouter.baseUrl, else
+-- models.providers.openrouter.baseUrl, else BASE_URL; normalised (the
+-- alias https://openrouter.ai/v1 becomes BASE_URL, trailing "/" go).
+function M.resolve_speech_base_url(config)
+  local url = M.normalize_base_url(M.speech_config(config).baseUrl)
+  if url and url ~= "" then return url end
+  return M.resolve_base_url(config)
+end
+
+local function speech_format_ok(f)
+  for _, v in ipairs(M.SPEECH_FORMATS) do
+    if v == f then return true end
+  end
+  return false
+end
+
+--- Build the speech request. text: what to say. opts (all optional,
+-- they win over the config): model | modelId, voice | voiceId,
+-- format | responseFormat, speed, provider (routing object), api_key,
+-- base_url. Config: messages.tts.providers.openrouter.{model|modelId,
+-- voice|voiceId, responseFormat, speed, provider, apiKey, baseUrl}
+-- (modelId/voiceId win over model/voice: the shipped config.lua fills
+-- model/voice with the defaults). Returns the request, or nil, message,
+-- code ("invalid" for a bad text/format/speed, "auth" without a key).
+function M.build_speech_request(text, opts, config, env)
+  opts = opts or {}
+  local tc = M.speech_config(config)
+  if type(text) ~= "string" or not text:find("%S") then
+    return nil, "OpenRouter speech: the text to speak is empty", "invalid"
+  end
+  local model = first_non_nil(opts, "model", "modelId")
+  if not nonempty(model) then model = first_non_nil(tc, "modelId", "model") end
+  model = nonempty(model) and trim(model) or M.SPEECH_DEFAULT_MODEL
+  local voice = first_non_nil(opts, "voice", "voiceId")
+  if not nonempty(voice) then voice = first_non_nil(tc, "voiceId", "voice") end
+  voice = nonempty(voice) and trim(voice) or M.SPEECH_DEFAULT_VOICE
+  local format = first_non_nil(opts, "format", "responseFormat")
+  if format == nil then format = tc.responseFormat end
+  if format == nil then format = M.SPEECH_DEFAULT_FORMAT end
+  local fmt = type(format) == "string" and trim(format):lower() or nil
+  if not fmt or not speech_format_ok(fmt) then
+    return nil, ("Invalid OpenRouter speech responseFormat: %s"):format(
+      tostring(format)), "invalid"
+  end
+  local speed = opts.speed
+  if speed == nil then speed = tc.speed end
+  if speed ~= nil and speed ~= json.null then
+    local n = tonumber(speed)
+    if not n or n ~= n or n <= 0 or n == math.huge then
+      return nil, ("Invalid OpenRouter speech speed: %s (a number > 0)")
+        :format(tostring(speed)), "invalid"
+    end
+    speed = n
+  else
+    speed = nil
+  end
+  local routing = opts.provider
+  if routing == nil then routing = tc.provider end
+  routing = M.sanitize_routing(routing)
+
+  local key, source = opts.api_key, "option api_key"
+  if not nonempty(key) then key, source = M.resolve_speech_api_key(config,
+                                                                   env) end
+  if not key then
+    return nil, M.SPEECH_NO_KEY_MESSAGE .. "; " .. M.SPEECH_NO_KEY_FIX, "auth"
+  end
+  local base = M.normalize_base_url(opts.base_url)
+  if not base or base == "" then base = M.resolve_speech_base_url(config) end
+
+  local body = { model = model, input = text, voice = voice,
+                 response_format = fmt }
+  if speed then body.speed = speed end
+  if routing then body.provider = routing end
+  return {
+    method = "POST",
+    url = base .. "/audio/speech",
+    headers = {
+      ["Authorization"] = "Bearer " .. trim(key),
+      ["Content-Type"] = "application/json",
+      [M.ATTRIBUTION_HEADERS[1][1]] = M.ATTRIBUTION_HEADERS[1][2],
+      [M.ATTRIBUTION_HEADERS[2][1]] = M.ATTRIBUTION_HEADERS[2][2],
+    },
+    body = body,
+    model = model, voice = voice, format = fmt, extension = "." .. fmt,
+    voice_compatible = M.SPEECH_VOICE_FORMATS[fmt] == true,
+    key_source = source,
+  }
+end
+
+-- fixes for speech failures (the chat ones talk about fallback models)
+local SPEECH_FIX = {
+  rate_limit = "wait a moment and try again",
+  auth = "check the key: messages.tts.providers.openrouter.apiKey, "
+    .. "models.providers.openrouter.apiKey or OPENROUTER_API_KEY (keys: "
+    .. "https://openrouter.ai/keys)",
+  timeout = "try again; if it keeps failing, pick another speech model "
+    .. "(messages.tts.providers.openrouter.model)",
+  overloaded = "try again later, or pick another speech model "
+    .. "(messages.tts.providers.openrouter.model)",
+  format = "check messages.tts.providers.openrouter (model, voice, "
+    .. "responseFormat, speed)",
+  model_not_found = "check messages.tts.providers.openrouter.model (e.g. "
+    .. "hexgrad/kokoro-82m)",
+  config = "check messages.tts.providers.openrouter.baseUrl and "
+    .. "models.providers.openrouter.baseUrl",
+}
+
+--- A failed speech request as { message, reason, fix, status, code }:
+-- status is an HTTP status (number) or a network error code of our HTTP
+-- layer ("timeout", "connect", ...) with body_text its message. Messages
+-- read "OpenRouter TTS API error (HTTP 500): <detail>" or "OpenRouter
+-- TTS request failed (connect): <detail>".
+function M.speech_error(status, body_text, headers)
+  local c = M.classify_error(status, body_text, headers)
+  local msg
+  if type(status) == "string" then
+    msg = c.message:gsub("^OpenRouter request failed",
+                         "OpenRouter TTS request failed")
+  else
+    msg = c.message:gsub("^OpenRouter returned HTTP (%d+) %([^)]*%)",
+                         "OpenRouter TTS API error (HTTP %1)")
+  end
+  local fix = c.fix
+  if type(status) ~= "string" or c.reason == "timeout" then
+    fix = SPEECH_FIX[c.reason] or fix
+  end
+  return { message = msg, reason = c.reason, fix = fix, status = status,
+           code = c.code }
+end
+
 return M

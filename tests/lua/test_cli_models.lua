@@ -78,6 +78,8 @@ return function(T)
                 fallbacks = { "openrouter/moonshotai/kimi-k2.6",
                               "openrouter/some/unknown-model" } },
       models = { ["openrouter/moonshotai/kimi-k2.6"] = { alias = "Kimi" } },
+      imageGenerationModel = {
+        primary = "openrouter/google/gemini-3.1-flash-image-preview" },
     } },
   }
 
@@ -338,7 +340,9 @@ return function(T)
     T.server_reset()
     local c = setup({
       agents = { defaults = { model = { primary = "openrouter/auto",
-        fallbacks = { "openrouter/moonshotai/kimi-k2.6" } } } },
+        fallbacks = { "openrouter/moonshotai/kimi-k2.6" } },
+        imageGenerationModel = {
+          primary = "openrouter/google/gemini-3.1-flash-image-preview" } } },
       auth = { profiles = { ["openrouter:default"] = {
         provider = "openrouter", mode = "api_key", key = KEY } } },
     })

@@ -501,8 +501,7 @@ return function(cfg) cfg.agents.defaults.system = "more" end]])
          "imageGenerationModel", function()
     local c = setup()
     local im = config.image_model(c.must())
-    T.eq(im, { primary = "openrouter/google/gemini-3.1-flash-image-preview",
-               fallbacks = {}, timeoutMs = 180000 })
+    T.eq(im, { fallbacks = {}, timeoutMs = 180000 })
     c.write(c.json, [[{ agents: { defaults: {
       imageGenerationModel: { fallbacks: ["openrouter/a/b"] },
       mediaModels: { image: "openrouter/openai/gpt-5-image" } } } }]])
@@ -512,7 +511,7 @@ return function(cfg) cfg.agents.defaults.system = "more" end]])
     c.write(c.json, [[{ agents: { defaults: {
       mediaModels: { image: { timeoutMs: 5000 } } } } }]])
     im = config.image_model(c.must())
-    T.eq(im.primary, "openrouter/google/gemini-3.1-flash-image-preview")
+    T.eq(im.primary, nil)
     T.eq(im.timeoutMs, 5000)
   end)
 

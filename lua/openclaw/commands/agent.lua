@@ -49,6 +49,8 @@ M.HELP_FLAGS = [[
   --verbose             --usage plus retries, fallbacks, tool calls and the
                         session id (stderr)
   --no-stream           print the answer when it is complete
+  --play                play the spoken reply (messages.tts.auto) with
+                        ffplay, mpv, afplay or aplay
   --local               accepted and ignored (OpenClaw compatibility)]]
 
 M.help = "options:\n" .. M.HELP_FLAGS .. [[
@@ -76,6 +78,7 @@ M.COMMON_FLAGS = {
   ["--verbose"] = "boolean",
   ["--no-stream"] = "boolean",
   ["--local"] = "boolean",
+  ["--play"] = "boolean",
   ["-v"] = "--verbose",
 }
 
@@ -261,7 +264,9 @@ end
 --- Run one turn on agent `a` and show it on `t` (a term.new context).
 -- o: json (stream nothing), stream (default true), show_reasoning,
 -- verbose, usage, show_tools (tool calls on stderr), model, thinking,
--- spinner (wait spinner on a terminal), secrets.
+-- spinner (wait spinner on a terminal), secrets, filter (function(text)
+-- -> the part to show; filter(nil) flushes what it held back: the
+-- [[tts]] directive stripping of tools.tts).
 -- Returns the reply. Ctrl-C (sched.INTERRUPTED) is re-raised after the
 -- line in progress is ended.
 function M.turn(a, text, t, o)
@@ -288,6 +293,11 @@ function M.turn(a, text, t, o)
     model = o.model, thinking = o.thinking,
     on_delta = function(s)
       if not stream or type(s) ~= "string" or s == "" then return end
+      if o.filter then   -- strips [[tts]] directives (tools.tts)
+        state.any_text = true
+        s = o.filter(s)
+        if s == "" then return end
+      end
       stop_spinner()
       end_reasoning()
       state.any_text = true
@@ -355,9 +365,10 @@ function M.turn(a, text, t, o)
         t:newline_if_needed(true)
         t:ewrite("\n")
       end
-      t:write(reply.text)
+      t:write(o.filter and o.filter(reply.text) or reply.text)
       state.any_text = true
     end
+    if o.filter then t:write(o.filter(nil)) end   -- held-back text
     t:newline_if_needed(false)
   end
   return reply
@@ -419,6 +430,7 @@ function M.json_object(reply, secrets)
   if type(reply.reasoning) == "string" and reply.reasoning ~= "" then
     obj.reasoning = reply.reasoning
   end
+  if type(reply.tts) == "table" then obj.tts = reply.tts end
   if type(reply.warnings) == "table" and #reply.warnings > 0 then
     local w = json.array({})
     for i, s in ipairs(reply.warnings) do
@@ -522,11 +534,14 @@ function M.run(argv, ctx)
 
   local a = M.new_agent(M.agent_options(s, cfg, ctx), ctx)
   M.agent_warnings(a, t, secrets)
+  local speech = require("tools.tts").auto(cfg, { env = ctx.env,
+    play = opts.play, json = opts.json })
   local reply = M.turn(a, text, t, {
     json = opts.json, stream = s.stream, show_reasoning = s.show_reasoning,
     verbose = s.verbose, usage = s.usage, secrets = secrets,
-    spinner = "waiting for " .. s.model,
+    spinner = "waiting for " .. s.model, filter = speech and speech.filter,
   })
+  if speech then speech:after_reply(reply, t, a) end
   if opts.json then t:line(M.json_object(reply, secrets)) end
   M.report(reply, t, { usage = s.usage, verbose = s.verbose,
     secrets = secrets })

@@ -13,8 +13,12 @@
 -- Every turn takes the configuration from M.current_config(ctx): when it
 -- returns a different table than the turn before, the agent is rebuilt
 -- on the same session and the new defaults (model, fallbacks, system
--- prompt, colours...) apply from that turn on. Replace that one function
--- to plug in a config reloader.
+-- prompt, colours...) apply from that turn on. With hot reload on (the
+-- default; --no-reload or `reload = false` turn it off) that is
+-- openclaw.reload's current config: saved config files and reloadable
+-- modules take effect at the next turn, a turn in flight keeps its own.
+-- Standard input is read through the event loop, so reload notices
+-- appear while the prompt waits.
 local args = require("openclaw.args")
 local errors = require("openclaw.errors")
 local sched = require("openclaw.sched")
@@ -25,7 +29,8 @@ local M = {
   name = "chat",
   summary = "chat with the agent (a REPL on a terminal; works over a pipe)",
   usage = "openclaw chat [--model REF] [--thinking LEVEL] [--session-id ID]"
-    .. " [--system TEXT] [--show-reasoning] [--usage] [--verbose]",
+    .. " [--system TEXT] [--show-reasoning] [--usage] [--verbose]"
+    .. " [--no-reload]",
 }
 
 M.SLASH_HELP = [[
@@ -42,6 +47,8 @@ A line starting with '//' is sent as a message starting with '/'.]]
 M.help = "options:\n" .. agentcmd.HELP_FLAGS:gsub(
   "  %-m, %-%-message.-\n  %-%-model", "  --model") .. [[
 
+  --no-reload           do not apply saved config files and Lua modules
+                        while the chat runs (hot reload; docs/hot-reload.md)
 
 commands inside the chat:
 ]] .. M.SLASH_HELP .. [[
@@ -58,11 +65,12 @@ M.COMMANDS = { "/exit", "/help", "/model", "/new", "/quit", "/session",
 --- Milliseconds within which a second Ctrl-C during answers exits.
 M.DOUBLE_INTERRUPT_MS = 1000
 
---- The configuration the next turn uses. Today: the one loaded when the
--- chat started (ctx.current_config, a function, overrides it). A hot
--- reloader replaces this function.
+--- The configuration the next turn uses: ctx.current_config() when given
+-- (tests), else the hot reloader's current one, else the one loaded when
+-- the chat started.
 function M.current_config(ctx)
   if ctx.current_config then return ctx.current_config() end
+  if ctx._reload then return ctx._reload.config() end
   return ctx._chat_config
 end
 
@@ -70,12 +78,46 @@ local function first_line(s)
   return (tostring(s):match("^[^\n]*"))
 end
 
+-- read_fd_line(st) - read_line on the real standard input, through the
+-- event loop: the task waits until fd 0 is readable (other tasks, such
+-- as the config reloader, run meanwhile) and reads what is there.
+local function read_fd_line(st)
+  local f, buf = st.stdin_watch, st.inbuf
+  while true do
+    local nl = buf:find("\n", 1, true)
+    if nl then
+      st.inbuf = buf:sub(nl + 1)
+      return (buf:sub(1, nl - 1):gsub("\r$", ""))
+    end
+    if st.in_eof then
+      st.inbuf = ""
+      if buf == "" then return nil end
+      return (buf:gsub("\r$", ""))
+    end
+    if not f:ready() then
+      f:arm()
+      st.at_prompt = true
+      local ok, err = pcall(sched.wait_watch, f)
+      st.at_prompt = false
+      if not ok then
+        st.inbuf = buf
+        if err == sched.INTERRUPTED then return nil, "interrupted" end
+        error(err, 0)
+      end
+    end
+    local data, _, code = f:read()
+    if data then
+      buf = buf .. data
+    elseif code ~= "EAGAIN" then
+      st.in_eof = true          -- end of input (or a read error)
+    end
+  end
+end
+
 -- read_line(st) - one line of input; nil at the end; nil, "interrupted"
--- on Ctrl-C. A plain blocking read: the REPL is the only task while it
--- waits for the user, so blocking the event loop here costs nothing. If
--- background tasks must run while the prompt waits (a file watcher, a
--- spinner), this has to become a read through the event loop.
+-- on Ctrl-C.
 local function read_line(st)
+  if not st.ctx.stdin and st.stdin_watch then return read_fd_line(st) end
   local input = st.ctx.stdin or io.stdin
   local ok, line, err = pcall(function()
     local l, e = input:read("L")
@@ -220,6 +262,50 @@ local function run_slash(st, line)
   return fn(st, arg)
 end
 
+-- hot reload notices --------------------------------------------------------
+
+local function show_prompt(st)
+  local p = st.t.out_tty and st.t.out.bold("you> ") or "you> "
+  if st.t.out_tty then st.t:write(p) else st.t:ewrite(p) end
+  st.t.col = 0   -- the user's Enter ends the line
+end
+
+-- a reload notice. When stdout and stderr are one terminal, a notice
+-- that comes during a turn waits for its end (the answer is not cut), and
+-- one at the prompt gets a line of its own, then the prompt again.
+-- Otherwise it goes to stderr at once, leaving stdout alone.
+local function reload_notice(st, line)
+  local t = st.t
+  local prompt = st.at_prompt and st.interactive
+  if not (t.out_tty and t.err_tty) and not prompt then
+    t.stderr:write(t.err.dim(line), "\n")
+    if t.stderr.flush then t.stderr:flush() end
+    return
+  end
+  if st.in_turn then
+    st.queued[#st.queued + 1] = line
+    return
+  end
+  if prompt then t:ewrite("\n") end
+  t:newline_if_needed(false)
+  t:eline(t.err.dim(line))
+  if prompt then show_prompt(st) end
+end
+
+-- turn_guard(st) - for the length of one turn: module reloads wait (the
+-- reloader is held) and so do notices; both are applied when it closes
+local function turn_guard(st)
+  local hold = st.ctx._reload and st.ctx._reload.hold()
+  st.in_turn, st.queued = true, {}
+  return setmetatable({}, { __close = function()
+    st.in_turn = false
+    local q = st.queued
+    st.queued = {}
+    for _, line in ipairs(q) do reload_notice(st, line) end
+    if hold then hold:release() end
+  end })
+end
+
 -- one turn ----------------------------------------------------------------------
 
 local function traceback(e)
@@ -229,6 +315,7 @@ end
 
 -- returns "exit" when the chat must end with 130
 local function run_turn(st, text)
+  local _turn <close> = turn_guard(st)  -- reloads wait for the turn's end
   local ok, rerr = pcall(refresh_config, st)
   if not ok then
     problem(st, "configuration: " .. first_line(errors.is(rerr)
@@ -236,11 +323,13 @@ local function run_turn(st, text)
   end
   local s = st.settings
   local t = st.t
+  local speech = require("tools.tts").auto(st.cfg, { env = st.ctx.env,
+    play = st.play, cancel_on_interrupt = true })
   local okt, reply = xpcall(agentcmd.turn, traceback, st.agent, text, t, {
     stream = s.stream, show_reasoning = s.show_reasoning,
     verbose = s.verbose, usage = s.usage, secrets = st.secrets,
     show_tools = t.err_tty, model = st.model_override,
-    thinking = st.thinking,
+    thinking = st.thinking, filter = speech and speech.filter,
     spinner = st.interactive and ("waiting for " .. current_model(st))
       or nil,
   })
@@ -269,6 +358,7 @@ local function run_turn(st, text)
     return
   end
   if reply.session_id then st.last_session_id = reply.session_id end
+  if speech then speech:after_reply(reply, t, st.agent) end
   agentcmd.report(reply, t, { usage = s.usage, verbose = s.verbose,
                               secrets = st.secrets })
 end
@@ -277,6 +367,29 @@ end
 
 local FLAGS = {}
 for k, v in pairs(agentcmd.COMMON_FLAGS) do FLAGS[k] = v end
+FLAGS["--no-reload"] = "boolean"
+
+-- start the hot reloader (unless turned off) and the stdin watch; returns
+-- a value to close when the chat ends
+local function start_reload(st, opts)
+  local ctx, cfg = st.ctx, st.cfg
+  if not ctx.stdin then
+    st.stdin_watch = require("openclaw.core.fs").fdwatch(0)
+    st.inbuf = ""
+  end
+  if not (opts.no_reload or ctx.reload == false or cfg.reload == false) then
+    local reload = require("openclaw.reload")
+    reload.start{ config = cfg, out = function(line)
+      reload_notice(st, line) end,
+      load = { env = ctx.env, shipped = ctx.shipped, flags = ctx.flags,
+               extra_files = ctx.config_files } }
+    ctx._reload = reload
+  end
+  return setmetatable({}, { __close = function()
+    if st.stdin_watch then st.stdin_watch:close() end
+    if ctx._reload then ctx._reload.stop() ctx._reload = nil end
+  end })
+end
 
 function M.run(argv, ctx)
   ctx = ctx or {}
@@ -291,13 +404,14 @@ function M.run(argv, ctx)
     ctx = ctx, cfg = cfg, t = t, settings = settings,
     secrets = agentcmd.secrets(cfg, ctx.env),
     interactive = t.in_tty,
-    thinking = settings.thinking,
+    thinking = settings.thinking, play = opts.play,
   }
   local key, failure = agentcmd.key_for(settings.model, cfg, ctx.env)
   if key == false then
     errors.fail("%s", agentcmd.error_line(failure, st.secrets))
   end
   build_agent(st, settings.session_id or true)
+  local _reload <close> = start_reload(st, opts)
 
   if st.interactive then
     local a = st.agent
@@ -310,11 +424,7 @@ function M.run(argv, ctx)
   end
 
   while true do
-    if st.interactive then
-      local p = st.t.out_tty and st.t.out.bold("you> ") or "you> "
-      if st.t.out_tty then st.t:write(p) else st.t:ewrite(p) end
-      st.t.col = 0   -- the user's Enter ends the line
-    end
+    if st.interactive then show_prompt(st) end
     local line, why = read_line(st)
     if why == "interrupted" then
       st.t:ewrite("\n")
