@@ -21,6 +21,7 @@ local sched = require("openclaw.sched")
 local errors = require("openclaw.errors")
 local json = require("openclaw.json")
 local provider = require("openclaw.provider")
+local util = require("openclaw.util")
 local now = require("openclaw.core.loop").now
 
 local M = {}
@@ -45,17 +46,8 @@ local Agent = {}
 Agent.__index = Agent
 Agent.__name = "openclaw.agent"
 
-local function get(t, ...)
-  for i = 1, select("#", ...) do
-    if type(t) ~= "table" then return nil end
-    t = t[(select(i, ...))]
-  end
-  return t
-end
-
-local function nonempty(s)
-  return type(s) == "string" and s:find("%S") ~= nil
-end
+local get = util.get
+local has_text = util.has_text
 
 local function misuse(level, fmt, ...)
   error(fmt:format(...), level + 1)
@@ -712,7 +704,7 @@ function Agent:send(input, opts)
     reply.finish_reason = res.finish_reason
     reply.stop_reason = res.stop_reason
     if type(res.text) == "string" then reply.text = reply.text .. res.text end
-    if nonempty(res.reasoning) then
+    if has_text(res.reasoning) then
       reasoning[#reasoning + 1] = res.reasoning
     end
     for _, url in ipairs(type(res.images) == "table" and res.images or {}) do
@@ -720,7 +712,7 @@ function Agent:send(input, opts)
     end
 
     if f then
-      if nonempty(res.text) then
+      if has_text(res.text) then
         commit({ role = "assistant", content = res.text, model = ref,
                  error = f.message })
       end

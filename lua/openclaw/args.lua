@@ -6,6 +6,9 @@
 --     min = 0, max = 1,            -- positional argument counts
 --     command = "openclaw models set",
 --   })
+--   local text = args.text(opts.message, ctx, "openclaw agent", "message",
+--                          usage)   -- "-": standard input
+--   args.unknown_subcommand(sub, { "get", "set" }, "openclaw config", usage)
 --
 -- Accepts `--flag value` and `--flag=value`; `--` ends flags. An unknown
 -- flag raises a usage error naming the closest valid one; a missing or
@@ -90,6 +93,31 @@ function M.parse(argv, spec)
       pos[spec.max + 1], spec.usage or cmd)
   end
   return opts, pos
+end
+
+--- The text of a TEXT argument: "-" reads standard input (ctx.stdin, else
+-- io.stdin) without its final newline. A text with no visible character
+-- is a usage error "<command>: the <what> is empty; usage: <usage>".
+function M.text(text, ctx, command, what, usage)
+  if text == "-" then
+    local input = ctx.stdin or io.stdin
+    local ok, data = pcall(input.read, input, "a")
+    if not ok then error(data, 0) end
+    text = (data or ""):gsub("\r?\n$", "")
+  end
+  if not text:find("%S") then
+    errors.usage("%s: the %s is empty; usage: %s", command, what, usage)
+  end
+  return text
+end
+
+--- Raise the usage error for an unknown subcommand: "<command>: unknown
+-- subcommand 'x' (did you mean 'y'?)", else "...; usage: <usage>".
+function M.unknown_subcommand(sub, names, command, usage)
+  local near = errors.closest(sub, names)
+  errors.usage("%s: unknown subcommand '%s'%s", command, sub,
+    near and (" (did you mean '" .. near .. "'?)") or
+    ("; usage: " .. usage))
 end
 
 return M

@@ -30,6 +30,7 @@
 -- mode 0600.
 local json = require("openclaw.json")
 local models = require("openclaw.models")
+local util = require("openclaw.util")
 
 local M = {}
 
@@ -45,9 +46,7 @@ M.VERSION = 1
 local function config() return require("openclaw.config") end
 local function openrouter() return require("providers.openrouter") end
 
-local function first_line(s)
-  return (tostring(s):match("^[^\n]*"))
-end
+local first_line = util.first_line
 
 --- Where the cache lives: <state_dir>/cache/models.json.
 function M.path(opts)

@@ -36,6 +36,7 @@ local json = require("openclaw.json")
 local json5 = require("openclaw.json5")
 local schema = require("openclaw.config_schema")
 local errors = require("openclaw.errors")
+local util = require("openclaw.util")
 
 local M = {}
 
@@ -65,25 +66,14 @@ end
 
 -- helpers -------------------------------------------------------------------
 
-local function first_line(s)
-  return (tostring(s):match("^[^\n]*"))
-end
-
-local function dirname(p)
-  local d = p:match("^(.*)/[^/]*$")
-  if d == nil then return "." end
-  if d == "" then return "/" end
-  return d
-end
+local first_line = util.first_line
+local dirname = util.dirname
+local exists = util.exists
+local deep_equal = util.deep_equal
+local nonempty = util.nonempty
 
 local function basename(p)
   return p:match("([^/]*)$")
-end
-
-local function exists(p)
-  local f = io.open(p, "rb")
-  if f then f:close() return true end
-  return false
 end
 
 -- a table that merges key by key (not a list: lists replace)
@@ -97,18 +87,6 @@ local function deep_copy(v)
   for k, x in pairs(v) do t[k] = deep_copy(x) end
   if json.is_array(v) then json.array(t) end
   return t
-end
-
-local function deep_equal(a, b)
-  if a == b then return true end
-  if type(a) ~= "table" or type(b) ~= "table" then return false end
-  for k, v in pairs(a) do
-    if not deep_equal(v, b[k]) then return false end
-  end
-  for k in pairs(b) do
-    if a[k] == nil then return false end
-  end
-  return true
 end
 
 -- read a whole config file: text | nil, message ("ENOENT" as a third
@@ -149,11 +127,6 @@ local process_env = setmetatable({}, {
 
 local function env_of(env)
   return env or process_env
-end
-
-local function nonempty(v)
-  if type(v) == "string" and v ~= "" then return v end
-  return nil
 end
 
 -- masking -------------------------------------------------------------------

@@ -18,6 +18,7 @@
 -- projects the rows it got back.
 local json = require("openclaw.json")
 local bundled_rows = require("openclaw.bundled_models")
+local util = require("openclaw.util")
 
 local M = {}
 
@@ -50,12 +51,7 @@ local function starts(s, prefix)
   return s:sub(1, #prefix) == prefix
 end
 
-local function copy(v)
-  if type(v) ~= "table" then return v end
-  local t = {}
-  for k, x in pairs(v) do t[k] = copy(x) end
-  return setmetatable(t, getmetatable(v))
-end
+local copy = util.copy
 
 -- Strip one leading "openrouter/" after lowercasing.
 local function strip_openrouter(id)

@@ -53,6 +53,7 @@
 -- on_delta callback through; streams are closed either way.
 local json = require("openclaw.json")
 local sched = require("openclaw.sched")
+local util = require("openclaw.util")
 
 local M = {}
 
@@ -113,9 +114,7 @@ function M.resolve(ref_text)
   return { ref = ref, spec = spec, module = mod }
 end
 
-local function nonempty(s)
-  return type(s) == "string" and s:find("%S") ~= nil
-end
+local has_text = util.has_text
 
 --- The API key for a target: nil (no error) when the provider needs
 -- none; key; or nil, failure (reason "auth") when none is configured.
@@ -123,7 +122,7 @@ function M.api_key(target, cfg, env)
   local spec = target.spec
   if spec.api_key then
     local k = spec.api_key(cfg, env)
-    if nonempty(k) then return k end
+    if has_text(k) then return k end
   elseif spec.id == "openrouter" then
     local config = require("openclaw.config")
     local openrouter = target.module
@@ -132,8 +131,8 @@ function M.api_key(target, cfg, env)
     if k and k:match("^[A-Z][A-Z0-9_]*$") and k:find("KEY", 1, true) then
       k = nil
     end
-    if not nonempty(k) then k = openrouter.resolve_api_key(cfg, env) end
-    if nonempty(k) then return k end
+    if not has_text(k) then k = openrouter.resolve_api_key(cfg, env) end
+    if has_text(k) then return k end
   end
   if not spec.needs_key then return nil end
   local msg = target.module.NO_KEY_MESSAGE or ('No API key found for '

@@ -39,6 +39,7 @@ local config = require("openclaw.config")
 local errors = require("openclaw.errors")
 local json = require("openclaw.json")
 local sched = require("openclaw.sched")
+local util = require("openclaw.util")
 
 local M = {}
 
@@ -74,9 +75,8 @@ local function reset()
 end
 reset()
 
-local function first_line(s)
-  return (tostring(s):match("^[^\n]*"))
-end
+local first_line = util.first_line
+local deep_equal = util.deep_equal
 
 local function emit(line)
   if S.out then
@@ -94,18 +94,6 @@ local function display(path)
 end
 
 -- diffs ---------------------------------------------------------------------
-
-local function deep_equal(a, b)
-  if a == b then return true end
-  if type(a) ~= "table" or type(b) ~= "table" then return false end
-  for k, v in pairs(a) do
-    if not deep_equal(v, b[k]) then return false end
-  end
-  for k in pairs(b) do
-    if a[k] == nil then return false end
-  end
-  return true
-end
 
 local function show(key, v)
   local ok, text = pcall(json.encode, config.mask(key, v))

@@ -37,6 +37,7 @@
 -- "mock/script: no more scripted replies (N used)".
 local json = require("openclaw.json")
 local compat = require("providers.openai_compat")
+local util = require("openclaw.util")
 
 local M = {}
 
@@ -47,27 +48,7 @@ M.DEFAULT_DELAY_MS = 8
 
 local PIECES = { 3, 5, 8, 4, 6, 7 }
 
-local function get(t, ...)
-  for i = 1, select("#", ...) do
-    if type(t) ~= "table" then return nil end
-    t = t[(select(i, ...))]
-  end
-  return t
-end
-
-local function content_text(content)
-  if type(content) == "string" then return content end
-  if type(content) ~= "table" then return "" end
-  local out = {}
-  for _, p in ipairs(content) do
-    if type(p) == "string" then out[#out + 1] = p
-    elseif type(p) == "table" and p.type == "text"
-           and type(p.text) == "string" then
-      out[#out + 1] = p.text
-    end
-  end
-  return table.concat(out, "\n")
-end
+local get = util.get
 
 -- split(text) - pieces of 3..8 characters, on UTF-8 boundaries
 local function split(text)
@@ -152,7 +133,7 @@ end
 local function chars(messages, tools)
   local n = 0
   for _, m in ipairs(messages or {}) do
-    n = n + #content_text(m.content)
+    n = n + #compat.content_text(m.content, "\n")
     for _, tc in ipairs(m.tool_calls or {}) do
       n = n + #(tc.name or "") + #tostring(tc.arguments or "")
     end
@@ -178,7 +159,7 @@ end
 local function last_user_text(messages)
   for i = #messages, 1, -1 do
     if messages[i].role == "user" then
-      return content_text(messages[i].content)
+      return compat.content_text(messages[i].content, "\n")
     end
   end
   return ""

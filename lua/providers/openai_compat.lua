@@ -61,7 +61,8 @@ local function nonempty(s)
   return type(s) == "string" and s ~= ""
 end
 
--- Text parts of neutral content joined into one string ("" when none).
+--- Text parts of neutral content joined with sep (default "") into one
+-- string ("" when none).
 local function content_text(content, sep)
   if type(content) == "string" then return content end
   if type(content) ~= "table" then return "" end
@@ -76,6 +77,7 @@ local function content_text(content, sep)
   end
   return table.concat(out, sep or "")
 end
+M.content_text = content_text
 
 --- Wire part for a neutral image part, or nil when it has no data/url.
 function M.image_part(p)

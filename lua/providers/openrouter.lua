@@ -18,6 +18,7 @@
 local json = require("openclaw.json")
 local models = require("openclaw.models")
 local compat = require("providers.openai_compat")
+local util = require("openclaw.util")
 
 local M = {}
 
@@ -68,29 +69,10 @@ local EPHEMERAL = { type = "ephemeral" }
 ---------------------------------------------------------------------------
 -- small helpers
 
-local function nonempty(s)
-  return type(s) == "string" and s:find("%S") ~= nil
-end
-
-local function trim(s)
-  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
-end
-
--- Safe nested lookup: get(t, "a", "b") == t.a.b or nil.
-local function get(t, ...)
-  for i = 1, select("#", ...) do
-    if type(t) ~= "table" then return nil end
-    t = t[(select(i, ...))]
-  end
-  return t
-end
-
-local function copy(v)
-  if type(v) ~= "table" then return v end
-  local t = {}
-  for k, x in pairs(v) do t[k] = copy(x) end
-  return setmetatable(t, getmetatable(v))
-end
+local has_text = util.has_text
+local trim = util.trim
+local get = util.get   -- get(t, "a", "b") == t.a.b or nil
+local copy = util.copy
 
 local function shallow(t)
   local c = {}
@@ -174,13 +156,13 @@ end
 -- API key
 
 local function key_value(v, env)
-  if not nonempty(v) then return nil end
+  if not has_text(v) then return nil end
   v = trim(v)
   -- An env-var name stored in place of a key (e.g. "OPENROUTER_API_KEY")
   -- refers to that variable.
   if v:match("^[A-Z][A-Z0-9_]*$") and v:find("KEY", 1, true) then
     local e = type(env) == "table" and env[v] or nil
-    return nonempty(e) and trim(e) or nil
+    return has_text(e) and trim(e) or nil
   end
   return v
 end
@@ -973,7 +955,7 @@ function M.build_chat(req, ctx)
   local verified = M.is_verified_route(base)
 
   local key = ctx.api_key
-  if not nonempty(key) then
+  if not has_text(key) then
     if verified then return nil, M.NO_KEY_MESSAGE end
     key = nil
   end
@@ -1131,7 +1113,7 @@ function M.build_models_request(ctx)
   ctx = ctx or {}
   local base = M.resolve_base_url(ctx.config)
   local headers = { Accept = "application/json" }
-  if nonempty(ctx.api_key) then
+  if has_text(ctx.api_key) then
     headers.Authorization = "Bearer " .. ctx.api_key
   end
   if M.is_verified_route(base) then
@@ -1171,10 +1153,10 @@ function M.generation_request(result, ctx)
     return nil, skipped("unverified route")
   end
   if type(result) ~= "table" then return nil, skipped("missing result") end
-  if not nonempty(result.response_id) then
+  if not has_text(result.response_id) then
     return nil, skipped("missing responseId")
   end
-  if not nonempty(ctx.api_key) then return nil, skipped("missing API key") end
+  if not has_text(ctx.api_key) then return nil, skipped("missing API key") end
   if result.stop_reason == "error" or result.stop_reason == "aborted" then
     return nil, skipped("stopReason " .. result.stop_reason)
   end
@@ -1426,7 +1408,7 @@ function M.classify_error(status, body_text, headers, now)
     out.reason, out.retryable = entry[1], entry[2]
     out.failover = entry[1] == "timeout" or entry[1] == "network"
     if status == "tls" then out.failover = false end
-    local detail = nonempty(body_text) and (": " .. trim(body_text)) or ""
+    local detail = has_text(body_text) and (": " .. trim(body_text)) or ""
     out.message = ("OpenRouter request failed (%s)%s"):format(status, detail)
     out.fix = FIX[entry[3] or entry[1]]
     return out
@@ -1434,7 +1416,7 @@ function M.classify_error(status, body_text, headers, now)
   status = math.tointeger(tonumber(status)) or 0
   local e = M.parse_error_body(body_text) or {}
   local msg = e.message
-  if not nonempty(msg) then
+  if not has_text(msg) then
     msg = type(body_text) == "string" and trim(body_text) or ""
     if #msg > 300 then msg = msg:sub(1, 300) .. "…" end
   end
@@ -1550,7 +1532,7 @@ M.IMAGE_MODELS = {
 }
 
 local function image_api_id(model)
-  if not nonempty(model) then return M.IMAGE_DEFAULT_MODEL end
+  if not has_text(model) then return M.IMAGE_DEFAULT_MODEL end
   return models.normalize_api_id(trim(model))
 end
 
@@ -1734,8 +1716,8 @@ function M.build_image_request(opts, ctx)
   local v, err = M.check_image_request(opts, route)
   if not v then return nil, err, "invalid" end
   local key = ctx.api_key
-  if not nonempty(key) then key = M.resolve_api_key(ctx.config, ctx.env) end
-  if not nonempty(key) then
+  if not has_text(key) then key = M.resolve_api_key(ctx.config, ctx.env) end
+  if not has_text(key) then
     return nil, M.IMAGE_NO_KEY_MESSAGE .. ": run 'openclaw onboard "
       .. "--auth-choice openrouter-api-key' or set OPENROUTER_API_KEY",
       "auth"
@@ -2079,11 +2061,11 @@ function M.build_speech_request(text, opts, config, env)
     return nil, "OpenRouter speech: the text to speak is empty", "invalid"
   end
   local model = first_non_nil(opts, "model", "modelId")
-  if not nonempty(model) then model = first_non_nil(tc, "modelId", "model") end
-  model = nonempty(model) and trim(model) or M.SPEECH_DEFAULT_MODEL
+  if not has_text(model) then model = first_non_nil(tc, "modelId", "model") end
+  model = has_text(model) and trim(model) or M.SPEECH_DEFAULT_MODEL
   local voice = first_non_nil(opts, "voice", "voiceId")
-  if not nonempty(voice) then voice = first_non_nil(tc, "voiceId", "voice") end
-  voice = nonempty(voice) and trim(voice) or M.SPEECH_DEFAULT_VOICE
+  if not has_text(voice) then voice = first_non_nil(tc, "voiceId", "voice") end
+  voice = has_text(voice) and trim(voice) or M.SPEECH_DEFAULT_VOICE
   local format = first_non_nil(opts, "format", "responseFormat")
   if format == nil then format = tc.responseFormat end
   if format == nil then format = M.SPEECH_DEFAULT_FORMAT end
@@ -2109,7 +2091,7 @@ function M.build_speech_request(text, opts, config, env)
   routing = M.sanitize_routing(routing)
 
   local key, source = opts.api_key, "option api_key"
-  if not nonempty(key) then key, source = M.resolve_speech_api_key(config,
+  if not has_text(key) then key, source = M.resolve_speech_api_key(config,
                                                                    env) end
   if not key then
     return nil, M.SPEECH_NO_KEY_MESSAGE .. "; " .. M.SPEECH_NO_KEY_FIX, "auth"

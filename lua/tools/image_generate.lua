@@ -42,6 +42,7 @@
 local json = require("openclaw.json")
 local media = require("openclaw.media")
 local sched = require("openclaw.sched")
+local util = require("openclaw.util")
 
 local M = {
   name = "image_generate",
@@ -90,9 +91,8 @@ local OPTIONS = {
 local function openrouter() return require("providers.openrouter") end
 local function config_mod() return require("openclaw.config") end
 
-local function nonempty(s)
-  return type(s) == "string" and s:find("%S") ~= nil
-end
+local has_text = util.has_text
+local size_text = util.size_text
 
 local function check_options(opts, level)
   if type(opts) ~= "table" then
@@ -133,9 +133,9 @@ end
 local function model_chain(cfg, override)
   if override then return { override } end
   local im = config_mod().image_model(cfg)
-  local list = { nonempty(im.primary) and im.primary or M.DEFAULT_MODEL }
+  local list = { has_text(im.primary) and im.primary or M.DEFAULT_MODEL }
   for _, r in ipairs(type(im.fallbacks) == "table" and im.fallbacks or {}) do
-    if nonempty(r) and r ~= list[1] then list[#list + 1] = r end
+    if has_text(r) and r ~= list[1] then list[#list + 1] = r end
   end
   return list
 end
@@ -164,7 +164,7 @@ end
 
 local function home_of(env)
   local h = type(env) == "table" and env.HOME or os.getenv("HOME")
-  return nonempty(h) and h or nil
+  return has_text(h) and h or nil
 end
 
 -- references -> list of URLs for the request (data: URLs for local
@@ -235,7 +235,7 @@ local REFUSAL_NATIVE = { "SAFETY", "PROHIBITED", "BLOCKLIST", "SPII",
                          "RECITATION", "IMAGE_SAFETY", "CONTENT_FILTER" }
 
 local function refusal_of(meta)
-  if nonempty(meta.refusal) then return meta.refusal end
+  if has_text(meta.refusal) then return meta.refusal end
   if meta.finish_reason == "content_filter" then return "content_filter" end
   local native = type(meta.native_finish_reason) == "string"
     and meta.native_finish_reason:upper() or ""
@@ -310,7 +310,7 @@ local function attempt(req, http_request)
       return { failure = { code = "refused", failover = false, text = text,
         message = ("%s refused to make the image (content policy: %s)%s")
           :format(req.api_id, short_text(refusal, 200),
-          nonempty(text) and ("; it said: " .. short_text(text)) or ""),
+          has_text(text) and ("; it said: " .. short_text(text)) or ""),
         fix = "rephrase the prompt" } }
     end
     local known = openrouter().IMAGE_MODELS[req.api_id]
@@ -319,7 +319,7 @@ local function attempt(req, http_request)
       failover = true, text = text,
       message = ("%s: %s returned no image%s"):format(
         openrouter().IMAGE_MISSING, req.api_id,
-        nonempty(text) and ("; it said: " .. short_text(text)) or ""),
+        has_text(text) and ("; it said: " .. short_text(text)) or ""),
       fix = known and "try again or rephrase the prompt"
         or ("is %s an image model? use one such as %s"):format(req.api_id,
           M.DEFAULT_MODEL) } }
@@ -424,7 +424,7 @@ function M.call(opts)
   local target = provider.resolve(chain[1])
   local key
   if target then key = provider.api_key(target, cfg, env) end
-  if not nonempty(key) then
+  if not has_text(key) then
     return fail(openrouter().IMAGE_NO_KEY_MESSAGE .. ": run 'openclaw "
       .. "onboard --auth-choice openrouter-api-key' or set "
       .. "OPENROUTER_API_KEY", "auth")
@@ -552,12 +552,6 @@ function M.call(opts)
   }
 end
 
-local function size_text(n)
-  if n >= 1024 * 1024 then return ("%.1f MB"):format(n / (1024 * 1024)) end
-  if n >= 1024 then return ("%.0f KB"):format(n / 1024) end
-  return n .. " bytes"
-end
-
 --- The text a model gets back for a successful call.
 function M.result_text(res)
   local lines = { ("Generated %d image%s with %s, saved as:"):format(
@@ -566,7 +560,7 @@ function M.result_text(res)
     lines[#lines + 1] = ("- %s (%s, %s)"):format(im.path, im.mime,
       size_text(im.bytes))
   end
-  if nonempty(res.text) then
+  if has_text(res.text) then
     lines[#lines + 1] = "The image model also wrote: " .. res.text
   end
   for _, w in ipairs(res.warnings or {}) do
@@ -594,7 +588,7 @@ local function model_args(args)
     if type(v) ~= "string" then
       error(("image_generate: '%s' must be a string"):format(k), 0)
     end
-    return nonempty(v) and v or nil
+    return has_text(v) and v or nil
   end
   o.aspectRatio = str("aspectRatio") or str("aspect_ratio")
   o.resolution = str("resolution")
@@ -639,8 +633,8 @@ function M.run(args, ctx)
   local res, err, code, detail = M.call(o)
   if not res then
     local msg = err
-    if detail and nonempty(detail.fix) then msg = msg .. "; " .. detail.fix end
-    if detail and nonempty(detail.text) and not msg:find(detail.text, 1,
+    if detail and has_text(detail.fix) then msg = msg .. "; " .. detail.fix end
+    if detail and has_text(detail.text) and not msg:find(detail.text, 1,
                                                           true) then
       msg = msg .. " (the image model wrote: " .. short_text(detail.text)
         .. ")"
@@ -657,14 +651,14 @@ end
 function M.available(cfg, env)
   if type(cfg) ~= "table" then return false, "no configuration" end
   local im = config_mod().image_model(cfg)
-  if not nonempty(im.primary) then
+  if not has_text(im.primary) then
     return false, "no image model configured"
   end
   local id = api_id_of(im.primary)
   if not id then return false, "the image model is not an OpenRouter model" end
   local provider = require("openclaw.provider")
   local target = provider.resolve(im.primary)
-  if not target or not nonempty(provider.api_key(target, cfg, env)) then
+  if not target or not has_text(provider.api_key(target, cfg, env)) then
     return false, "no OpenRouter API key"
   end
   return true
@@ -674,7 +668,7 @@ end
 -- description that names the model and what it accepts.
 function M.tool_for(cfg)
   local im = config_mod().image_model(cfg or {})
-  local primary = nonempty(im.primary) and im.primary or M.DEFAULT_MODEL
+  local primary = has_text(im.primary) and im.primary or M.DEFAULT_MODEL
   local caps = openrouter().image_capabilities(primary)
   local desc = M.description .. (" Model: %s; count 1-%d; at most %d "
     .. "reference image%s."):format(caps.api_id, caps.max_count,

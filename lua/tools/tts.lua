@@ -21,6 +21,7 @@
 -- "billing", "timeout", ...) and the codes of openclaw.http for network
 -- failures ("connect", "timeout", "dns", ...).
 local json = require("openclaw.json")
+local util = require("openclaw.util")
 
 local M = {
   name = "tts",
@@ -52,13 +53,13 @@ M.MODES = { "final", "all" }
 local function openrouter() return require("providers.openrouter") end
 local function config_mod() return require("openclaw.config") end
 
+local first_line = util.first_line
+local get = util.get
+local exists = util.exists
+
 local function nonempty(s)
   if type(s) == "string" and s:find("%S") then return s end
   return nil
-end
-
-local function first_line(s)
-  return (tostring(s):match("^[^\n]*"))
 end
 
 -- the process environment as a table (for key lookups)
@@ -68,14 +69,6 @@ local process_env = setmetatable({}, {
 
 local function env_of(env)
   return type(env) == "table" and env or process_env
-end
-
-local function get(t, ...)
-  for i = 1, select("#", ...) do
-    if type(t) ~= "table" then return nil end
-    t = t[(select(i, ...))]
-  end
-  return t
 end
 
 local function one_of(v, list)
@@ -121,12 +114,6 @@ local function fs() return require("openclaw.core.fs") end
 --- <state dir>/media for a config and env.
 function M.media_dir(cfg, env)
   return media().media_dir(cfg, env)
-end
-
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() return true end
-  return false
 end
 
 -- write the audio to `out` (replaced when it exists) or to a fresh

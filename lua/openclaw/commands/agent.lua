@@ -23,6 +23,7 @@ local json = require("openclaw.json")
 local models = require("openclaw.models")
 local sched = require("openclaw.sched")
 local term = require("openclaw.term")
+local util = require("openclaw.util")
 
 local M = {
   name = "agent",
@@ -91,9 +92,7 @@ for k, v in pairs(M.COMMON_FLAGS) do FLAGS[k] = v end
 
 -- helpers ---------------------------------------------------------------------
 
-local function first_line(s)
-  return (tostring(s):match("^[^\n]*"))
-end
+local first_line = util.first_line
 
 --- Load the configuration (a broken config is one line, exit 1); warnings
 -- go to stderr.
@@ -492,21 +491,6 @@ function M.agent_options(s, cfg, ctx)
            env = ctx.env }
 end
 
-local function read_message(opts, ctx)
-  local text = opts.message
-  if text == "-" then
-    local input = ctx.stdin or io.stdin
-    local ok, data = pcall(input.read, input, "a")
-    if not ok then error(data, 0) end
-    text = data or ""
-    text = text:gsub("\r?\n$", "")
-  end
-  if not text:find("%S") then
-    errors.usage("openclaw agent: the message is empty; usage: %s", M.usage)
-  end
-  return text
-end
-
 function M.run(argv, ctx)
   ctx = ctx or {}
   local opts = args.parse(argv, { flags = FLAGS, max = 0,
@@ -518,7 +502,8 @@ function M.run(argv, ctx)
   local stderr = ctx.stderr or io.stderr
   local cfg = M.load_config(ctx, stderr)
   local s = M.settings(opts, cfg, "openclaw agent", ctx.env)
-  local text = read_message(opts, ctx)
+  local text = args.text(opts.message, ctx, "openclaw agent", "message",
+                         M.usage)
   local t = term.new{ stdout = ctx.stdout, stderr = ctx.stderr,
     cfg = cfg, env = ctx.env, isatty = ctx.isatty }
   local secrets = M.secrets(cfg, ctx.env)

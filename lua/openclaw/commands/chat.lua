@@ -23,6 +23,7 @@ local args = require("openclaw.args")
 local errors = require("openclaw.errors")
 local sched = require("openclaw.sched")
 local term = require("openclaw.term")
+local util = require("openclaw.util")
 local agentcmd = require("openclaw.commands.agent")
 
 local M = {
@@ -74,9 +75,7 @@ function M.current_config(ctx)
   return ctx._chat_config
 end
 
-local function first_line(s)
-  return (tostring(s):match("^[^\n]*"))
-end
+local first_line = util.first_line
 
 -- read_fd_line(st) - read_line on the real standard input, through the
 -- event loop: the task waits until fd 0 is readable (other tasks, such

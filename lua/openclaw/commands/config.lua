@@ -300,10 +300,7 @@ function M.run(argv, ctx)
   if sub == "set" then return cmd_set(rest, ctx) end
   if sub == "unset" then return cmd_unset(rest, ctx) end
   if sub == "path" then return cmd_path(rest, ctx) end
-  local near = errors.closest(sub, SUBCOMMANDS)
-  errors.usage("openclaw config: unknown subcommand '%s'%s", sub,
-    near and (" (did you mean '" .. near .. "'?)") or
-    ("; usage: " .. USAGE))
+  args.unknown_subcommand(sub, SUBCOMMANDS, "openclaw config", USAGE)
 end
 
 return M

@@ -18,6 +18,7 @@ local errors = require("openclaw.errors")
 local json = require("openclaw.json")
 local sched = require("openclaw.sched")
 local term = require("openclaw.term")
+local util = require("openclaw.util")
 
 local M = {
   name = "image",
@@ -69,29 +70,8 @@ local FLAGS = {
   ["--json"] = "boolean",
 }
 
-local function first_line(s)
-  return (tostring(s):match("^[^\n]*"))
-end
-
-local function read_prompt(pos, ctx)
-  local text = table.concat(pos, " ")
-  if text == "-" then
-    local input = ctx.stdin or io.stdin
-    local ok, data = pcall(input.read, input, "a")
-    if not ok then error(data, 0) end
-    text = (data or ""):gsub("\r?\n$", "")
-  end
-  if not text:find("%S") then
-    errors.usage("openclaw image: the prompt is empty; usage: %s", M.usage)
-  end
-  return text
-end
-
-local function size_text(n)
-  if n >= 1024 * 1024 then return ("%.1f MB"):format(n / (1024 * 1024)) end
-  if n >= 1024 then return ("%.0f KB"):format(n / 1024) end
-  return n .. " bytes"
-end
+local first_line = util.first_line
+local size_text = util.size_text
 
 function M.run(argv, ctx)
   ctx = ctx or {}
@@ -101,7 +81,8 @@ function M.run(argv, ctx)
   local config = require("openclaw.config")
   local stderr = ctx.stderr or io.stderr
   local cfg = agent_cmd.load_config(ctx, stderr)
-  local prompt = read_prompt(pos, ctx)
+  local prompt = args.text(table.concat(pos, " "), ctx, "openclaw image",
+                           "prompt", M.usage)
   if opts.count and opts.count < 1 then
     errors.usage("openclaw image: --count must be at least 1")
   end

@@ -656,10 +656,7 @@ function M.run(argv, ctx)
   if sub == "set" then return cmd_set(rest, ctx) end
   if sub == "status" then return cmd_status(rest, ctx) end
   if sub == "fallbacks" then return cmd_fallbacks(rest, ctx) end
-  local near = errors.closest(sub, SUBCOMMANDS)
-  errors.usage("openclaw models: unknown subcommand '%s'%s", sub,
-    near and (" (did you mean '" .. near .. "'?)") or
-    ("; usage: " .. USAGE))
+  args.unknown_subcommand(sub, SUBCOMMANDS, "openclaw models", USAGE)
 end
 
 return M

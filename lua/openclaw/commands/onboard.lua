@@ -21,6 +21,7 @@ local errors = require("openclaw.errors")
 local config = require("openclaw.config")
 local json = require("openclaw.json")
 local json5 = require("openclaw.json5")
+local util = require("openclaw.util")
 
 local CHOICE = "openrouter-api-key"
 local PROFILE = "openrouter:default"
@@ -65,18 +66,10 @@ end
 
 local function fs() return require("openclaw.core.fs") end
 
-local function first_line(s)
-  return (tostring(s):match("^[^\n]*"))
-end
-
-local function trim(s)
-  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
-end
-
-local function nonempty(v)
-  if type(v) == "string" and v ~= "" then return v end
-  return nil
-end
+local first_line = util.first_line
+local trim = util.trim
+local nonempty = util.nonempty
+local dirname = util.dirname
 
 local function getenv(ctx, name)
   if ctx.env then return nonempty(ctx.env[name]) end
@@ -241,13 +234,6 @@ local function check_key(ctx, cfg, key)
   end
   return config.scrub(("Key check: OK (%s)"):format(
     #parts > 0 and table.concat(parts, ", ") or "accepted"), secrets)
-end
-
-local function dirname(p)
-  local d = p:match("^(.*)/[^/]*$")
-  if d == nil then return "." end
-  if d == "" then return "/" end
-  return d
 end
 
 -- t[k] as a table (replacing anything else)

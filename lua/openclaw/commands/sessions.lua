@@ -86,10 +86,7 @@ function M.run(argv, ctx)
   if sub == "list" or sub == "ls" then
     return list(table.move(argv, 2, #argv, 1, {}), ctx)
   end
-  local near = errors.closest(sub, SUBCOMMANDS)
-  errors.usage("openclaw sessions: unknown subcommand '%s'%s", sub,
-    near and (" (did you mean '" .. near .. "'?)") or
-    "; usage: " .. M.usage)
+  args.unknown_subcommand(sub, SUBCOMMANDS, "openclaw sessions", M.usage)
 end
 
 return M

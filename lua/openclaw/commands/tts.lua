@@ -55,20 +55,6 @@ local FLAGS = {
   ["--json"] = "boolean",
 }
 
-local function read_text(pos, ctx)
-  local text = table.concat(pos, " ")
-  if #pos == 1 and pos[1] == "-" then
-    local input = ctx.stdin or io.stdin
-    local ok, data = pcall(input.read, input, "a")
-    if not ok then error(data, 0) end
-    text = (data or ""):gsub("\r?\n$", "")
-  end
-  if not text:find("%S") then
-    errors.usage("openclaw tts: the text is empty; usage: %s", M.usage)
-  end
-  return text
-end
-
 function M.run(argv, ctx)
   ctx = ctx or {}
   local opts, pos = args.parse(argv, { flags = FLAGS,
@@ -104,7 +90,8 @@ function M.run(argv, ctx)
     errors.usage("openclaw tts: --speed must be a number > 0, got %s",
                  tostring(opts.speed))
   end
-  local text = read_text(pos, ctx)
+  local text = args.text(table.concat(pos, " "), ctx, "openclaw tts", "text",
+                         M.usage)
 
   local agentcmd = require("openclaw.commands.agent")
   local cfg = agentcmd.load_config(ctx, stderr)
