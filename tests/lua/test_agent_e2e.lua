@@ -41,17 +41,8 @@ return function(T)
     return oc.agent(o)
   end
 
-  -- every request the server saw, each checked against the API schema
-  local function chat_log()
-    local out = {}
-    for _, r in ipairs(T.server_log()) do
-      if r.path == "/api/v1/chat/completions" then
-        T.eq(r.schema_errors, {}, "schema errors in request " .. r.seq)
-        out[#out + 1] = r
-      end
-    end
-    return out
-  end
+  -- every chat request the server saw, each checked against the API schema
+  local function chat_log() return T.server_requests() end
 
   local function last_message(body)
     return body.messages[#body.messages]

@@ -9,19 +9,7 @@ local KEY = "sk-or-v1-0123456789abcdef0123456789abcdef0123456789abcdef9f3e"
 local CLOSED = "http://127.0.0.1:1/api/v1"    -- nothing listens on port 1
 
 return function(T)
-  local function read(p)
-    local f = io.open(p, "rb")
-    if not f then return nil end
-    local s = f:read("a")
-    f:close()
-    return s
-  end
-
-  local function write(p, text)
-    local f = assert(io.open(p, "wb"))
-    f:write(text)
-    f:close()
-  end
+  local read, write = T.read, T.write
 
   local function cfg_for(base, key)
     local cfg = { models = { providers = { openrouter = { baseUrl = base } } } }
@@ -39,13 +27,7 @@ return function(T)
       { state_dir = dir, env = {} }, dir
   end
 
-  local function model_requests()
-    local n = 0
-    for _, r in ipairs(T.server_log()) do
-      if r.path == "/api/v1/models" then n = n + 1 end
-    end
-    return n
-  end
+  local function model_requests() return #T.server_log("/api/v1/models") end
 
   local function with(opts, extra)
     local o = {}

@@ -9,21 +9,6 @@ local oc = require("openclaw")
 
 local KEY = "sk-or-test-1234"
 
--- a file-like object that records what is written
-local function sink()
-  local s = { parts = {}, flushes = 0 }
-  function s:write(...)
-    for i = 1, select("#", ...) do
-      self.parts[#self.parts + 1] = tostring((select(i, ...)))
-    end
-    return self
-  end
-  function s:flush() self.flushes = self.flushes + 1 return self end
-  function s:text() return table.concat(self.parts) end
-  function s:read() return self.input end
-  return s
-end
-
 -- A stand-in for require("openclaw").agent with the agreed API. behave
 -- (optional): function(agent, text, opts) -> reply.
 local function fake_factory(behave)
@@ -58,6 +43,7 @@ local function fake_factory(behave)
 end
 
 return function(T)
+  local sink = T.sink      -- a file-like object that records what is written
   local cmd = require("openclaw.commands.agent")
   local sessions_cmd = require("openclaw.commands.sessions")
   local shipped = config.shipped_path()
@@ -119,13 +105,11 @@ return function(T)
 
   T.test("agent model aliases and configured fallbacks", function()
     local dir = T.tmpdir()
-    local f = assert(io.open(dir .. "/openclaw.json", "w"))
-    f:write([[{ agents: { defaults: {
+    T.write(dir .. "/openclaw.json", [[{ agents: { defaults: {
       model: { primary: "openrouter/moonshotai/kimi-k2.6",
                fallbacks: ["openrouter/auto"] },
       models: { "openrouter/anthropic/claude-sonnet-4.5": { alias: "sonnet" } }
     } } }]])
-    f:close()
     local code, _, err, made = run({ "-m", "x" }, { dir = dir })
     T.eq(code, 0, err)
     T.eq(made[1].opts.model, "openrouter/moonshotai/kimi-k2.6")
@@ -342,46 +326,15 @@ return function(T)
 
   -- end to end through the binary --------------------------------------------
 
-  -- a state dir whose config points OpenRouter at the test server
+  -- a state dir whose config points OpenRouter at the test server; extra:
+  -- the text of a config.lua beside it
   local function state(extra)
-    local dir = T.tmpdir()
-    local f = assert(io.open(dir .. "/openclaw.json", "w"))
-    f:write(json.encode({ models = { providers = { openrouter = {
-      baseUrl = T.server() .. "/api/v1" } } } }), "\n")
-    f:close()
-    if extra then
-      local g = assert(io.open(dir .. "/config.lua", "w"))
-      g:write(extra)
-      g:close()
-    end
-    return dir
+    return (T.state_dir(nil, { lua = extra }))
   end
 
-  -- run the binary: stdout, exit code, stderr
-  local function sh(dir, argv, opts)
-    opts = opts or {}
-    local parts = { "env -u OPENCLAW_CONFIG_PATH -u NO_COLOR",
-      "HOME=" .. T.quote(dir), "OPENCLAW_STATE_DIR=" .. T.quote(dir) }
-    if opts.key ~= false then
-      parts[#parts + 1] = "OPENROUTER_API_KEY=" .. T.quote(opts.key or KEY)
-    else
-      parts[1] = parts[1] .. " -u OPENROUTER_API_KEY"
-    end
-    parts[#parts + 1] = T.quote(T.bin)
-    for _, a in ipairs(argv) do parts[#parts + 1] = T.quote(a) end
-    local errf = dir .. "/stderr.txt"
-    local cmdline = table.concat(parts, " ") .. " 2>" .. T.quote(errf)
-    if opts.stdin then
-      cmdline = "printf '%s' " .. T.quote(opts.stdin) .. " | " .. cmdline
-    else
-      cmdline = cmdline .. " </dev/null"
-    end
-    local out, code = T.sh(cmdline)
-    local f = io.open(errf)
-    local err = f and f:read("a") or ""
-    if f then f:close() end
-    return out, code, err
-  end
+  -- run the binary: stdout, exit code, stderr (opts of T.cli; key: KEY
+  -- unless given, false = none)
+  local sh = T.cli_with({ key = KEY })
 
   T.test("e2e: agent streams the answer from OpenRouter", function()
     T.server_reset()
@@ -548,11 +501,7 @@ return function(T)
     local dir = state()
     local steps = json.encode({ { expect = "partial" }, { sleep = 0.3 },
                                 { intr = true } })
-    local out = T.sh(("env -u OPENCLAW_CONFIG_PATH HOME=%s " ..
-      "OPENCLAW_STATE_DIR=%s OPENROUTER_API_KEY=%s /usr/bin/python3 %s " ..
-      "--timeout 15 %s -- %s agent -m hi"):format(T.quote(dir),
-      T.quote(dir), KEY, T.quote(T.root .. "/tests/tools/pty_chat.py"),
-      T.quote(steps), T.quote(T.bin)))
+    local out = sh(dir, { "agent", "-m", "hi" }, { pty = steps })
     local r = assert(json.decode(out), out)
     T.eq(r.failed, json.null, r.output)
     T.eq(r.code, 130, r.output)

@@ -7,19 +7,6 @@ local sched = require("openclaw.sched")
 
 local KEY = "sk-or-test-1234"
 
-local function sink()
-  local s = { parts = {}, flushes = 0 }
-  function s:write(...)
-    for i = 1, select("#", ...) do
-      self.parts[#self.parts + 1] = tostring((select(i, ...)))
-    end
-    return self
-  end
-  function s:flush() self.flushes = self.flushes + 1 return self end
-  function s:text() return table.concat(self.parts) end
-  return s
-end
-
 -- stdin from a list of lines; an entry sched.INTERRUPTED raises it (Ctrl-C
 -- at the prompt). read_count counts reads.
 local function input(lines)
@@ -75,6 +62,7 @@ local function fake_factory(behave)
 end
 
 return function(T)
+  local sink = T.sink
   local cmd = require("openclaw.commands.chat")
   local shipped = config.shipped_path()
 
@@ -246,36 +234,14 @@ return function(T)
 
   -- end to end ------------------------------------------------------------------
 
-  local function state()
-    local dir = T.tmpdir()
-    local f = assert(io.open(dir .. "/openclaw.json", "w"))
-    f:write(json.encode({ models = { providers = { openrouter = {
-      baseUrl = T.server() .. "/api/v1" } } } }), "\n")
-    f:close()
-    return dir
-  end
-
-  local function env_prefix(dir, key)
-    return ("env -u OPENCLAW_CONFIG_PATH -u NO_COLOR HOME=%s " ..
-      "OPENCLAW_STATE_DIR=%s OPENROUTER_API_KEY=%s "):format(T.quote(dir),
-      T.quote(dir), T.quote(key or KEY))
-  end
+  local function state() return (T.state_dir()) end
 
   -- chat over a pipe: stdout, code, stderr
   local function pipe(dir, lines, argv, key)
-    local inf = dir .. "/input.txt"
-    local f = assert(io.open(inf, "w"))
-    f:write(table.concat(lines, "\n"), "\n")
-    f:close()
-    local cmdline = env_prefix(dir, key) .. T.quote(T.bin) .. " chat"
-    for _, a in ipairs(argv or {}) do cmdline = cmdline .. " " .. T.quote(a) end
-    cmdline = cmdline .. " <" .. T.quote(inf) .. " 2>" ..
-      T.quote(dir .. "/err.txt")
-    local out, code = T.sh(cmdline)
-    local g = io.open(dir .. "/err.txt")
-    local err = g and g:read("a") or ""
-    if g then g:close() end
-    return out, code, err
+    local inf = T.write(dir .. "/input.txt", table.concat(lines, "\n") .. "\n")
+    local args = { "chat" }
+    for _, a in ipairs(argv or {}) do args[#args + 1] = a end
+    return T.cli(dir, args, { key = key or KEY, stdin_file = inf })
   end
 
   -- user/assistant texts of a logged request (system prompt left out)
@@ -308,8 +274,7 @@ return function(T)
          err)
     T.ok(err:find("new session ", 1, true), err)
     -- both conversations were saved
-    local list = T.sh(env_prefix(dir) .. T.quote(T.bin) ..
-                      " sessions list --json")
+    local list = T.cli(dir, { "sessions", "list", "--json" }, { key = KEY })
     T.eq(#json.decode(list), 2)
   end)
 
@@ -351,10 +316,7 @@ return function(T)
       { expect = "you> " },
       { intr = true },
     })
-    local cmdline = env_prefix(dir) .. "/usr/bin/python3 " ..
-      T.quote(T.root .. "/tests/tools/pty_chat.py") .. " --timeout 15 " ..
-      T.quote(steps) .. " -- " .. T.quote(T.bin) .. " chat"
-    local out = T.sh(cmdline)
+    local out = T.cli(dir, { "chat" }, { key = KEY, pty = steps })
     local r = json.decode(out)
     T.ok(r, out)
     T.eq(r.failed, json.null, r.output)

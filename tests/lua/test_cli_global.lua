@@ -1,20 +1,8 @@
 -- Global command-line options: --config FILE.
 return function(T)
-  local function sh(dir, args)
-    local out, code = T.sh(("env -u OPENCLAW_CONFIG_PATH -u OPENROUTER_API_KEY "
-      .. "HOME=%s OPENCLAW_STATE_DIR=%s %s %s 2>%s/err"):format(
-      T.quote(dir), T.quote(dir), T.quote(T.bin), args, T.quote(dir)))
-    local f = io.open(dir .. "/err")
-    local err = f:read("a")
-    f:close()
-    return out, code, err
-  end
-
-  local function write(path, text)
-    local f = assert(io.open(path, "w"))
-    f:write(text)
-    f:close()
-  end
+  -- run the binary (no key; args: shell words): stdout, exit code, stderr
+  local function sh(dir, args) return T.cli(dir, args) end
+  local write = T.write
 
   T.test("--config FILE adds a layer, before or after the command", function()
     local dir = T.tmpdir()

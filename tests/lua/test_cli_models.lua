@@ -10,41 +10,21 @@ local CLOSED = "http://127.0.0.1:1/api/v1"    -- nothing listens on port 1
 return function(T)
   local q = T.quote
 
-  local function read(p)
-    local f = io.open(p, "rb")
-    if not f then return nil end
-    local s = f:read("a")
-    f:close()
-    return s
-  end
+  local read = T.read
+  local function write(p, text) return T.write(p, text, 0x180) end   -- 0600
 
-  local function write(p, text)
-    local f = assert(io.open(p, "wb"))
-    f:write(text)
-    f:close()
-    assert(require("openclaw.core.fs").chmod(p, 0x180))
-  end
-
-  -- a state dir whose openclaw.json points at the test server (or base);
-  -- extra: more config (a table merged at the top level)
+  -- a state dir (HOME/state) whose openclaw.json points at the test server
+  -- (or base); extra: more config (a table merged at the top level)
   local function setup(extra, base)
-    local dir = T.tmpdir()
-    local c = { dir = dir, state = dir .. "/state" }
+    local state, dir = T.state_dir(extra, { home = true, base = base,
+                                            pretty = true, mode = 0x180 })
+    local c = { dir = dir, state = state }
     c.json = c.state .. "/openclaw.json"
     c.cache = c.state .. "/cache/models.json"
-    assert(os.execute("mkdir -p " .. q(c.state)))
-    local doc = { models = { providers = { openrouter = {
-      baseUrl = base or (T.server() .. "/api/v1") } } } }
-    for k, v in pairs(extra or {}) do doc[k] = v end
-    write(c.json, json.encode(doc, { pretty = true }))
     -- run the binary: stdout, exit code, stderr. Never shows a key.
     function c.run(argv, env)
-      local errf = dir .. "/stderr"
-      local cmd = ("env -u OPENCLAW_CONFIG_PATH HOME=%s OPENCLAW_STATE_DIR=%s " ..
-        "OPENROUTER_API_KEY=%s %s %s 2>%s"):format(q(dir), q(c.state),
-        q(env and env.OPENROUTER_API_KEY or ""), q(T.bin), argv, q(errf))
-      local out, code = T.sh(cmd)
-      local err = read(errf) or ""
+      local out, code, err = T.cli(state, argv, { home = dir,
+        key = env and env.OPENROUTER_API_KEY or "" })
       for _, k in ipairs({ KEY, ENVKEY }) do
         T.ok(not out:find(k, 1, true), "a key in stdout: " .. out)
         T.ok(not err:find(k, 1, true), "a key in stderr: " .. err)
@@ -55,13 +35,7 @@ return function(T)
     return c
   end
 
-  local function model_requests()
-    local n = 0
-    for _, r in ipairs(T.server_log()) do
-      if r.path == "/api/v1/models" then n = n + 1 end
-    end
-    return n
-  end
+  local function model_requests() return #T.server_log("/api/v1/models") end
 
   local function one_line(s)
     return s:find("\n") == #s and not s:find("traceback", 1, true)

@@ -13,20 +13,8 @@ local SECRETS = { KEY, ENVKEY, OLDKEY, "sk-or-bad", "weird-key-123456789" }
 return function(T)
   local q = T.quote
 
-  local function read(p)
-    local f = io.open(p, "rb")
-    if not f then return nil end
-    local s = f:read("a")
-    f:close()
-    return s
-  end
-
-  local function write(p, text)
-    local f = assert(io.open(p, "wb"))
-    f:write(text)
-    f:close()
-    assert(require("openclaw.core.fs").chmod(p, 0x180))
-  end
+  local read = T.read
+  local function write(p, text) return T.write(p, text, 0x180) end   -- 0600
 
   local function no_secret(s, what)
     for _, k in ipairs(SECRETS) do
@@ -34,33 +22,21 @@ return function(T)
     end
   end
 
-  -- a state dir; doc: the initial openclaw.json (false: no file), with
-  -- baseUrl pointing at the test server (or base) unless it sets one
+  -- a state dir (HOME/state); doc: the initial openclaw.json (false: no
+  -- file), with baseUrl pointing at the test server (or base) unless it
+  -- sets one
   local function setup(doc, base)
-    local dir = T.tmpdir()
-    local c = { dir = dir, state = dir .. "/state" }
+    base = base or (T.server() .. "/api/v1")
+    local state, dir = T.state_dir(doc, { home = true, base = base,
+                                          pretty = true, mode = 0x180 })
+    local c = { dir = dir, state = state, base = base }
     c.json = c.state .. "/openclaw.json"
-    assert(os.execute("mkdir -p " .. q(c.state)))
-    c.base = base or (T.server() .. "/api/v1")
-    if doc ~= false then
-      doc = doc or {}
-      doc.models = doc.models or { providers = { openrouter = {
-        baseUrl = c.base } } }
-      write(c.json, json.encode(doc, { pretty = true }))
-    end
-    c.env = ("env -u OPENCLAW_CONFIG_PATH HOME=%s OPENCLAW_STATE_DIR=%s")
-      :format(q(dir), q(c.state))
-    -- run the binary: stdout, exit code, stderr (never holding a key)
+    -- run the binary: stdout, exit code, stderr (never holding a key).
+    -- opts: key, stdin, env (more variables)
     function c.run(argv, opts)
       opts = opts or {}
-      local errf = dir .. "/stderr"
-      local input = opts.stdin and ("printf '%s' " .. q(opts.stdin):gsub(
-        "%%", "%%%%") .. " | ") or ""
-      local cmd = ("%s%s OPENROUTER_API_KEY=%s %s %s %s 2>%s"):format(input,
-        c.env, q(opts.key or ""), opts.extra_env or "", q(T.bin), argv,
-        q(errf)) .. (opts.stdin and "" or " </dev/null")
-      local out, code = T.sh(cmd)
-      local err = read(errf) or ""
+      local out, code, err = T.cli(state, argv, { home = dir,
+        key = opts.key or "", stdin = opts.stdin, env = opts.env })
       no_secret(out, "stdout")
       no_secret(err, "stderr")
       return out, code, err
@@ -69,13 +45,7 @@ return function(T)
     return c
   end
 
-  local function key_requests()
-    local out = {}
-    for _, r in ipairs(T.server_log()) do
-      if r.path == "/api/v1/key" then out[#out + 1] = r end
-    end
-    return out
-  end
+  local function key_requests() return T.server_log("/api/v1/key") end
 
   local function has(s, sub, what)
     T.ok(s:find(sub, 1, true), (what or "output") .. " lacks '" .. sub ..
@@ -146,10 +116,8 @@ return function(T)
     T.eq(profile(c).key, KEY)
     -- a state dir that does not exist yet is created
     local d2 = T.tmpdir() .. "/a/b"
-    local out2, code2 = T.sh(("env -u OPENCLAW_CONFIG_PATH HOME=%s " ..
-      "OPENCLAW_STATE_DIR=%s OPENROUTER_API_KEY= %s onboard " ..
-      "--non-interactive --skip-check --openrouter-api-key %s 2>&1"):format(
-      q(d2), q(d2), q(T.bin), KEY))
+    local out2, code2 = T.cli(d2, "onboard --non-interactive --skip-check " ..
+      "--openrouter-api-key " .. KEY, { key = "", stderr_to_stdout = true })
     T.eq(code2, 0, out2)
     T.eq(lfs.attributes(d2 .. "/openclaw.json", "permissions"), "rw-------")
     T.eq(lfs.attributes(d2, "permissions"), "rwx------")
@@ -364,8 +332,8 @@ return function(T)
     local c = setup(false)
     local other = c.dir .. "/elsewhere/my.json"
     local out, code, err = c.run("onboard --non-interactive --skip-check " ..
-      "--openrouter-api-key " .. KEY, { extra_env = "OPENCLAW_CONFIG_PATH=" ..
-      q(other) })
+      "--openrouter-api-key " .. KEY, { env = { OPENCLAW_CONFIG_PATH =
+      other } })
     T.eq(code, 0, err)
     has(out, "Wrote ~/elsewhere/my.json (mode 0600, new file)")
     T.eq(json.decode(read(other)).auth.profiles["openrouter:default"].key, KEY)

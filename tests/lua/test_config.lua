@@ -24,20 +24,8 @@ return function(T)
                 json = state .. "/openclaw.json",
                 lua = state .. "/config.lua",
                 env = { HOME = home } }
-    function c.write(path, text)
-      local f = assert(io.open(path, "wb"))
-      f:write(text)
-      f:close()
-      assert(require("openclaw.core.fs").chmod(path, 0x180))
-      return path
-    end
-    function c.read(path)
-      local f = io.open(path, "rb")
-      if not f then return nil end
-      local s = f:read("a")
-      f:close()
-      return s
-    end
+    function c.write(path, text) return T.write(path, text, 0x180) end
+    c.read = T.read
     function c.load(opts)
       opts = opts or {}
       opts.env = opts.env or c.env

@@ -1,5 +1,4 @@
 -- examples/media_concurrent.lua: three images and a narration at once.
-local json = require("openclaw.json")
 local base64 = require("openclaw.base64")
 
 -- a valid 1x1 PNG
@@ -19,16 +18,10 @@ return function(T)
         audio_b64 = base64.encode("ID3\3\0\0\0\0\0\0" .. ("x"):rep(200)),
         content_type = "audio/mpeg" } },
     })
-    local dir = T.tmpdir()
-    local f = assert(io.open(dir .. "/openclaw.json", "w"))
-    f:write(json.encode({ models = { providers = { openrouter = {
-      baseUrl = T.server() .. "/api/v1" } } } }), "\n")
-    f:close()
-    local out, code = T.sh(("env -u OPENCLAW_CONFIG_PATH HOME=%s " ..
-      "OPENCLAW_STATE_DIR=%s OPENROUTER_API_KEY=sk-or-test-1234567890 " ..
-      "%s run %s 'a red fox' %s 2>&1"):format(T.quote(dir), T.quote(dir),
-      T.quote(T.bin), T.quote(T.root .. "/examples/media_concurrent.lua"),
-      T.quote(dir .. "/out")))
+    local dir = T.state_dir()
+    local out, code = T.cli(dir, { "run",
+      T.root .. "/examples/media_concurrent.lua", "a red fox", dir .. "/out" },
+      { key = "sk-or-test-1234567890", stderr_to_stdout = true })
     T.eq(code, 0, out)
     local n = 0
     for path in out:gmatch("(/%S+%.png)") do

@@ -3,26 +3,13 @@ local fs = require("openclaw.core.fs")
 local lfs = require("lfs")
 
 return function(T)
-  local function read(p)
-    local f = io.open(p, "rb")
-    if not f then return nil end
-    local s = f:read("a")
-    f:close()
-    return s
-  end
+  local read = T.read
 
   local function perm(p)
     return lfs.attributes(p, "permissions")
   end
 
-  local function entries(dir)
-    local out = {}
-    for name in lfs.dir(dir) do
-      if name ~= "." and name ~= ".." then out[#out + 1] = name end
-    end
-    table.sort(out)
-    return out
-  end
+  local entries = T.files_in
 
   T.test("fs: write_atomic creates a 0600 file", function()
     local dir = T.tmpdir()

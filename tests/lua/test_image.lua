@@ -86,23 +86,7 @@ local SMALL_PNG = make_png(2, 2)
 return function(T)
   local q = T.quote
 
-  local function read(p)
-    local f = io.open(p, "rb")
-    if not f then return nil end
-    local s = f:read("a")
-    f:close()
-    return s
-  end
-
-  local function files_in(dir)
-    local out = {}
-    if lfs.attributes(dir, "mode") ~= "directory" then return out end
-    for n in lfs.dir(dir) do
-      if n ~= "." and n ~= ".." then out[#out + 1] = n end
-    end
-    table.sort(out)
-    return out
-  end
+  local read, files_in = T.read, T.files_in
 
   -- A fresh state dir and an effective config pointing at the server.
   local function setup(over)
@@ -123,16 +107,7 @@ return function(T)
   end
 
   -- the image requests the server saw, each valid against the API schema
-  local function image_log(path)
-    local out = {}
-    for _, r in ipairs(T.server_log()) do
-      if r.path == (path or "/api/v1/chat/completions") then
-        T.eq(r.schema_errors, {}, "schema errors in request " .. r.seq)
-        out[#out + 1] = r
-      end
-    end
-    return out
-  end
+  local image_log = T.server_requests
 
   local function chat_result(message, over)
     local r = { id = "gen-image-1", object = "chat.completion",
@@ -855,32 +830,13 @@ print(len(zlib.decompress(idat)))
   -- the command line ---------------------------------------------------------------
 
   local function state()
-    local dir = T.tmpdir()
-    local f = assert(io.open(dir .. "/openclaw.json", "w"))
-    f:write(json.encode({ models = { providers = { openrouter = {
-      baseUrl = T.server() .. "/api/v1" } } },
-      agents = { defaults = { imageGenerationModel = {
-        primary = GEMINI_REF } } } }), "\n")
-    f:close()
-    return dir
+    return (T.state_dir({ agents = { defaults = { imageGenerationModel = {
+      primary = GEMINI_REF } } } }))
   end
 
-  local function sh(dir, argv, opts)
-    opts = opts or {}
-    local parts = { "env -u OPENCLAW_CONFIG_PATH -u NO_COLOR",
-      "HOME=" .. q(dir), "OPENCLAW_STATE_DIR=" .. q(dir) }
-    if opts.key ~= false then
-      parts[#parts + 1] = "OPENROUTER_API_KEY=" .. q(KEY)
-    else
-      parts[1] = parts[1] .. " -u OPENROUTER_API_KEY"
-    end
-    parts[#parts + 1] = q(T.bin)
-    for _, a in ipairs(argv) do parts[#parts + 1] = q(a) end
-    local errf = dir .. "/stderr.txt"
-    local out, code = T.sh(table.concat(parts, " ") .. " 2>" .. q(errf)
-      .. " </dev/null")
-    return out, code, read(errf) or ""
-  end
+  -- run the binary: stdout, exit code, stderr (opts of T.cli; key: KEY,
+  -- false = none)
+  local sh = T.cli_with({ key = KEY })
 
   T.test("cli: openclaw image prints the paths; --json; --out", function()
     T.server_reset()
@@ -917,10 +873,7 @@ print(len(zlib.decompress(idat)))
     T.eq(image_log()[1].body.image_config, { image_size = "4K" })
     -- the prompt from standard input
     T.server_reset()
-    out, code, err = T.sh(("printf 'from stdin\\n' | env -u "
-      .. "OPENCLAW_CONFIG_PATH HOME=%s OPENCLAW_STATE_DIR=%s "
-      .. "OPENROUTER_API_KEY=%s %s image - 2>/dev/null"):format(q(dir),
-      q(dir), KEY, q(T.bin)))
+    out, code, err = sh(dir, { "image", "-" }, { stdin = "from stdin\n" })
     T.eq(code, 0)
     T.eq(image_log()[1].body.messages[1].content, "from stdin")
   end)
@@ -1020,10 +973,7 @@ print(len(zlib.decompress(idat)))
     local steps = json.encode({ { expect = "generating an image with "
       .. GEMINI }, { expect = "s" }, { sleep = 0.3 }, { intr = true } })
     local t0 = oc.now()
-    local out = T.sh(("env -u OPENCLAW_CONFIG_PATH HOME=%s " ..
-      "OPENCLAW_STATE_DIR=%s OPENROUTER_API_KEY=%s /usr/bin/python3 %s " ..
-      "--timeout 15 %s -- %s image 'a slow fox'"):format(q(dir), q(dir), KEY,
-      q(T.root .. "/tests/tools/pty_chat.py"), q(steps), q(T.bin)))
+    local out = sh(dir, { "image", "a slow fox" }, { pty = steps })
     local r = assert(json.decode(out), out)
     T.eq(r.failed, json.null, r.output)
     T.eq(r.code, 130, r.output)
@@ -1034,10 +984,7 @@ print(len(zlib.decompress(idat)))
     -- on a terminal, a successful run ends with a summary line on stderr
     T.server_reset()
     steps = json.encode({ { expect = "image from" } })
-    out = T.sh(("env -u OPENCLAW_CONFIG_PATH HOME=%s " ..
-      "OPENCLAW_STATE_DIR=%s OPENROUTER_API_KEY=%s /usr/bin/python3 %s " ..
-      "--timeout 15 %s -- %s image 'a fox'"):format(q(dir), q(dir), KEY,
-      q(T.root .. "/tests/tools/pty_chat.py"), q(steps), q(T.bin)))
+    out = sh(dir, { "image", "a fox" }, { pty = steps })
     r = assert(json.decode(out), out)
     T.eq(r.code, 0, r.output)
     T.ok(r.output:find(dir .. "/media/image-", 1, true), r.output)

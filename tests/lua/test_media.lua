@@ -18,12 +18,7 @@ return function(T)
     return lfs.attributes(path, "permissions")
   end
 
-  local function read(path)
-    local f = assert(io.open(path, "rb"))
-    local s = f:read("a")
-    f:close()
-    return s
-  end
+  local function read(path) return assert(T.read(path), path) end
 
   T.test("sniff: images and audio by their magic numbers", function()
     local cases = {

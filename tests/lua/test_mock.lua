@@ -222,8 +222,6 @@ return function(T)
 
   T.test("the examples run offline without a key", function()
     local dir = T.tmpdir()
-    local env = ("env -u OPENROUTER_API_KEY HOME=%s OPENCLAW_STATE_DIR=%s ")
-      :format(T.quote(dir), T.quote(dir))
     local expect = {
       hello = "Say hello to openclaw in one short sentence.",
       streaming = "the tide keeps its time",
@@ -232,8 +230,8 @@ return function(T)
       concurrent_agents = "all 3 agents done",
     }
     for name, want in pairs(expect) do
-      local out, code = T.sh(env .. T.quote(T.bin) .. " run "
-        .. T.quote(T.root .. "/examples/" .. name .. ".lua") .. " 2>&1")
+      local out, code = T.cli(dir, { "run",
+        T.root .. "/examples/" .. name .. ".lua" }, { stderr_to_stdout = true })
       T.eq(code, 0, name .. ": " .. out)
       T.ok(out:find("No OpenRouter key configured: using the offline mock/",
         1, true), name .. ": " .. out)

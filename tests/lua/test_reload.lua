@@ -353,17 +353,14 @@ return M
 
   -- end to end --------------------------------------------------------------
 
+  -- the binary's environment (no OPENCLAW_LUA_PATH); extra: more
+  -- NAME=value words, each followed by a space
+  local ENV = { key = KEY, unset = { "OPENCLAW_LUA_PATH" } }
   local function env_prefix(dir, extra)
-    return ("env -u OPENCLAW_CONFIG_PATH -u OPENCLAW_LUA_PATH -u NO_COLOR " ..
-      "HOME=%s OPENCLAW_STATE_DIR=%s OPENROUTER_API_KEY=%s %s"):format(
-      T.quote(dir), T.quote(dir), KEY, extra or "")
+    return T.cli_env(dir, ENV) .. (extra or "")
   end
 
-  local function state()
-    local dir = T.tmpdir()
-    write(dir .. "/openclaw.json", model_json(nil, T.server() .. "/api/v1"))
-    return dir
-  end
+  local function state() return (T.state_dir()) end
 
   -- `openclaw chat` with its stdin a pipe we write to; stdout and stderr
   -- go to files we poll
@@ -673,8 +670,8 @@ print("end", oc.config().agents.defaults.model.primary)
     T.eq(read(b.out), "before\tfalse\nmodel\topenrouter/auto\ttrue\n" ..
       "reloaded\tmock/echo\tagents.defaults.model.primary\n" ..
       "end\tmock/echo\n")
-    local out, code = T.sh(env_prefix(dir) .. T.quote(T.bin) ..
-      " run --no-reload " .. T.quote(script) .. " 300 2>&1")
+    local out, code = T.cli(dir, { "run", "--no-reload", script, "300" },
+      { key = ENV.key, unset = ENV.unset, stderr_to_stdout = true })
     T.eq(code, 0, out)
     T.eq(out, "before\ttrue\nmodel\tmock/echo\tfalse\nend\tmock/echo\n",
          "--no-reload loads openclaw.reload to turn it off")

@@ -4,20 +4,10 @@ local json = require("openclaw.json")
 local lfs = require("lfs")
 local session = require("openclaw.session")
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
-
 return function(T)
+  local function read(path) return assert(T.read(path), path) end
+  local write = T.write
+
   T.test("open creates sessions/ (0700); append writes one line each",
     function()
       local dir = T.tmpdir()

@@ -3,25 +3,12 @@
 local term = require("openclaw.term")
 local oc = require("openclaw")
 
--- a file-like object that records what is written
-local function sink()
-  local s = { parts = {}, flushes = 0 }
-  function s:write(...)
-    for i = 1, select("#", ...) do
-      self.parts[#self.parts + 1] = tostring((select(i, ...)))
-    end
-    return self
-  end
-  function s:flush() self.flushes = self.flushes + 1 return self end
-  function s:text() return table.concat(self.parts) end
-  return s
-end
-
 local function tty(yes)
   return function() return yes end
 end
 
 return function(T)
+  local sink = T.sink      -- a file-like object that records what is written
   T.test("isatty is false for pipes and never raises", function()
     local out = T.sh(T.quote(T.bin) .. " run - </dev/null <<'EOF'\n"
       .. "print(require('openclaw.term').isatty(1))\nEOF\n")

@@ -10,55 +10,11 @@ local oc = require("openclaw")
 
 local KEY = "sk-or-test-tts-1234"
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, text, mode)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-  if mode then os.execute("chmod " .. mode .. " '" .. path .. "'") end
-end
-
-local function files_in(dir)
-  local lfs = require("lfs")
-  local out = {}
-  if lfs.attributes(dir, "mode") ~= "directory" then return out end
-  for name in lfs.dir(dir) do
-    if name ~= "." and name ~= ".." then out[#out + 1] = name end
-  end
-  table.sort(out)
-  return out
-end
-
 -- the speech requests of the server log
-local function speech_log(T)
-  local out = {}
-  for _, r in ipairs(T.server_log()) do
-    if r.path == "/api/v1/audio/speech" then out[#out + 1] = r end
-  end
-  return out
-end
-
-local function sink()
-  local s = { parts = {} }
-  function s:write(...)
-    for i = 1, select("#", ...) do
-      self.parts[#self.parts + 1] = tostring((select(i, ...)))
-    end
-    return self
-  end
-  function s:flush() return self end
-  function s:text() return table.concat(self.parts) end
-  return s
-end
+local function speech_log(T) return T.server_log("/api/v1/audio/speech") end
 
 return function(T)
+  local read, write, files_in, sink = T.read, T.write, T.files_in, T.sink
   local openrouter = require("providers.openrouter")
   local tts = require("tools.tts")
 
@@ -395,39 +351,13 @@ return function(T)
   -- a state dir whose config points OpenRouter at the test server; tts:
   -- the messages.tts table; models_extra: more provider fields
   local function state(tts_cfg, provider_extra)
-    local dir = T.tmpdir()
-    local p = { baseUrl = T.server() .. "/api/v1" }
-    for k, v in pairs(provider_extra or {}) do p[k] = v end
-    local cfg = { models = { providers = { openrouter = p } } }
-    if tts_cfg then cfg.messages = { tts = tts_cfg } end
-    write(dir .. "/openclaw.json", json.encode(cfg) .. "\n")
-    return dir
+    return (T.state_dir({ models = { providers = { openrouter =
+      provider_extra } }, messages = tts_cfg and { tts = tts_cfg } }))
   end
 
-  -- run the binary: stdout, exit code, stderr. opts: key (false = none),
-  -- path (PATH value), stdin
-  local function sh(dir, argv, opts)
-    opts = opts or {}
-    local parts = { "env -u OPENCLAW_CONFIG_PATH -u NO_COLOR",
-      "HOME=" .. T.quote(dir), "OPENCLAW_STATE_DIR=" .. T.quote(dir) }
-    if opts.key ~= false then
-      parts[#parts + 1] = "OPENROUTER_API_KEY=" .. T.quote(opts.key or KEY)
-    else
-      parts[1] = parts[1] .. " -u OPENROUTER_API_KEY"
-    end
-    if opts.path then parts[#parts + 1] = "PATH=" .. T.quote(opts.path) end
-    parts[#parts + 1] = T.quote(T.bin)
-    for _, a in ipairs(argv) do parts[#parts + 1] = T.quote(a) end
-    local errf = dir .. "/stderr.txt"
-    local cmdline = table.concat(parts, " ") .. " 2>" .. T.quote(errf)
-    if opts.stdin then
-      cmdline = "printf '%s' " .. T.quote(opts.stdin) .. " | " .. cmdline
-    else
-      cmdline = cmdline .. " </dev/null"
-    end
-    local out, code = T.sh(cmdline)
-    return out, code, read(errf) or ""
-  end
+  -- run the binary: stdout, exit code, stderr (opts of T.cli; key: KEY
+  -- unless given, false = none)
+  local sh = T.cli_with({ key = KEY })
 
   T.test("e2e: openclaw tts TEXT prints the path of the mp3", function()
     T.server_reset()
@@ -599,7 +529,7 @@ return function(T)
     local dir = state()
     local bin = fake_player("ffplay")
     local out, code, err = sh(dir, { "tts", "Play me", "--play" },
-      { path = bin })
+      { env = { PATH = bin } })
     T.eq(code, 0, err)
     T.eq(err, "")
     local path = out:match("^(.-)\n$")
@@ -608,7 +538,7 @@ return function(T)
     -- raw pcm needs its sample format; mpv when there is no ffplay
     local mpv = fake_player("mpv")
     out, code, err = sh(dir, { "tts", "pcm", "--format", "pcm", "--play",
-      "--json" }, { path = mpv })
+      "--json" }, { env = { PATH = mpv } })
     T.eq(code, 0, err)
     local obj = json.decode(out)
     T.eq(obj.played, "mpv")
@@ -618,7 +548,8 @@ return function(T)
       "--demuxer-rawaudio-channels=1", obj.path }, "\n") .. "\n")
     -- aplay plays pcm but not mp3
     local aplay = fake_player("aplay")
-    out, code, err = sh(dir, { "tts", "mp3", "--play" }, { path = aplay })
+    out, code, err = sh(dir, { "tts", "mp3", "--play" },
+      { env = { PATH = aplay } })
     T.eq(code, 0, err)
     path = out:match("^(.-)\n$")
     T.eq(read(aplay .. "/args.txt"), nil, "aplay not used for mp3")
@@ -628,14 +559,15 @@ return function(T)
     -- nothing at all on PATH
     local empty = T.tmpdir()
     out, code, err = sh(dir, { "tts", "x", "--play", "--json" },
-      { path = empty })
+      { env = { PATH = empty } })
     T.eq(code, 0, err)
     T.eq(json.decode(out).played, json.null)
     T.ok(err:find("no audio player for mp3 found on PATH", 1, true), err)
     -- a player that fails
     local broken = T.tmpdir()
     write(broken .. "/ffplay", "#!/bin/sh\nexit 3\n", "755")
-    out, code, err = sh(dir, { "tts", "x", "--play" }, { path = broken })
+    out, code, err = sh(dir, { "tts", "x", "--play" },
+      { env = { PATH = broken } })
     T.eq(code, 0, err)
     T.ok(err:find("--play: ffplay failed (exit status 3)", 1, true), err)
   end)
@@ -672,7 +604,7 @@ return function(T)
     -- --no-stream and --play with a fake player
     local bin = fake_player("ffplay")
     out, code, err = sh(dir, { "agent", "-m", "play", "--no-stream",
-      "--play" }, { path = bin })
+      "--play" }, { env = { PATH = bin } })
     T.eq(code, 0, err)
     T.eq(out, "echo: play\n")
     path = err:match("^audio: (%S+)\n$")

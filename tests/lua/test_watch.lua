@@ -4,12 +4,6 @@ local fs = require("openclaw.core.fs")
 local sched = require("openclaw.sched")
 local oc = require("openclaw")
 
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
-
 local function sorted(t)
   if not t then return t end
   table.sort(t)
@@ -19,12 +13,14 @@ end
 -- run a script with the binary: stdout .. stderr, exit code
 local function run_script(T, dir, text, prefix)
   local p = dir .. "/script.lua"
-  write(p, text)
+  T.write(p, text)
   return T.sh((prefix or "") .. T.quote(T.bin) .. " run " .. T.quote(p) ..
               " 2>&1")
 end
 
 return function(T)
+  local write = T.write
+
   T.test("watch: a write, a rename over and a removal are seen; other " ..
          "files of the folder are not", function()
     local dir = T.tmpdir()

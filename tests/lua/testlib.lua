@@ -7,10 +7,23 @@
 --   T.schema(def, value)   validate against OpenRouter's JSON Schema
 --   T.tmpdir()             fresh temp dir, removed after the test
 --   T.server()             base URL of the shared local test server
---   T.server_reset(), T.server_rules(rules), T.server_log()
+--   T.server_reset(), T.server_rules(rules), T.server_log([path])
 --   T.root                 repository root
 --   T.bin                  path of the openclaw binary under test
 --   T.sh(cmd)              run a shell command: stdout, exit code
+--   T.quote(s)             s quoted for the shell
+--   T.read(path)           a file's bytes (nil when it cannot be read)
+--   T.write(path, text [, mode])  write a file (mode: 0x180 or "600"): path
+--   T.files_in(dir)        sorted names in dir ({} when no directory)
+--   T.sink()               a file-like object that records what is written
+--   T.state_dir([cfg [, opts]])  a fresh state dir whose openclaw.json
+--                          points OpenRouter at the test server
+--   T.cli_env(dir [, opts])  the `env ...` prefix of a command line that
+--                          runs the binary on that state dir
+--   T.cli(dir, args [, opts])  run the binary: stdout, exit code, stderr
+--   T.cli_with(defaults)   a T.cli with default opts
+--   T.server_requests([path])  the server's requests to one path, each
+--                          checked against the API schema
 local oc = require("openclaw")
 local json = require("openclaw.json")
 local lfs = require("lfs")
@@ -113,6 +126,60 @@ end
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 T.quote = q
 
+-- files -----------------------------------------------------------------------
+
+-- read(path) - the whole file in binary mode; nil when it cannot be
+-- opened (a missing file, say)
+function T.read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- write(path, text [, mode]) - create or truncate path with text, then
+-- chmod it when mode is given (a number, 0x180, or an octal string, "600");
+-- returns path
+function T.write(path, text, mode)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  if mode then
+    if type(mode) == "string" then mode = assert(tonumber(mode, 8)) end
+    assert(require("openclaw.core.fs").chmod(path, mode))
+  end
+  return path
+end
+
+-- files_in(dir) - the sorted names in dir ({} when it is no directory)
+function T.files_in(dir)
+  local out = {}
+  if lfs.attributes(dir, "mode") ~= "directory" then return out end
+  for name in lfs.dir(dir) do
+    if name ~= "." and name ~= ".." then out[#out + 1] = name end
+  end
+  table.sort(out)
+  return out
+end
+
+-- sink() - a file-like object that records what is written: s:text() is
+-- all of it, s.flushes counts the flushes, s:read() returns s.input (for
+-- a stand-in stdin)
+function T.sink()
+  local s = { parts = {}, flushes = 0 }
+  function s:write(...)
+    for i = 1, select("#", ...) do
+      self.parts[#self.parts + 1] = tostring((select(i, ...)))
+    end
+    return self
+  end
+  function s:flush() self.flushes = self.flushes + 1 return self end
+  function s:text() return table.concat(self.parts) end
+  function s:read() return self.input end
+  return s
+end
+
 -- temp dirs -----------------------------------------------------------------
 local tmpdirs = {}
 function T.tmpdir()
@@ -205,6 +272,149 @@ function T.server_reset() return control("POST", "/_control/reset", {}) end
 function T.server_rules(rules)
   return control("POST", "/_control/rules", { rules = rules })
 end
-function T.server_log() return control("GET", "/_control/log").requests end
+-- server_log([path]) - the requests the server saw (since the last reset),
+-- only those to path when given
+function T.server_log(path)
+  local log = control("GET", "/_control/log").requests
+  if not path then return log end
+  local out = {}
+  for _, r in ipairs(log) do
+    if r.path == path then out[#out + 1] = r end
+  end
+  return out
+end
+
+-- server_requests([path]) - the requests the server saw to path (default
+-- /api/v1/chat/completions), each checked to be valid against the schema
+function T.server_requests(path)
+  local out = T.server_log(path or "/api/v1/chat/completions")
+  for _, r in ipairs(out) do
+    T.eq(r.schema_errors, {}, "schema errors in request " .. r.seq)
+  end
+  return out
+end
+
+-- the binary against the test server -----------------------------------------
+
+-- state_dir([cfg [, opts]]) -> dir, home
+-- A fresh temp dir (the state dir and HOME) holding openclaw.json: a copy
+-- of cfg (nil: {}) in which models.providers.openrouter.baseUrl is the
+-- test server's /api/v1 unless cfg sets one. cfg == false: no openclaw.json.
+-- opts:
+--   base    another baseUrl (used where cfg sets none)
+--   home    true: HOME is the temp dir and the state dir is <home>/state
+--   pretty  indented JSON (default: one line and a newline)
+--   mode    chmod openclaw.json (as T.write)
+--   lua     text of a config.lua beside openclaw.json
+function T.state_dir(cfg, opts)
+  opts = opts or {}
+  local home = T.tmpdir()
+  local dir = home
+  if opts.home then
+    dir = home .. "/state"
+    assert(os.execute("mkdir -p " .. q(dir)))
+  end
+  if cfg ~= false then
+    local doc = require("openclaw.util").copy(cfg or {})
+    doc.models = doc.models or {}
+    doc.models.providers = doc.models.providers or {}
+    doc.models.providers.openrouter = doc.models.providers.openrouter or {}
+    local p = doc.models.providers.openrouter
+    if p.baseUrl == nil then
+      p.baseUrl = opts.base or (T.server() .. "/api/v1")
+    end
+    T.write(dir .. "/openclaw.json", opts.pretty and
+      json.encode(doc, { pretty = true }) or json.encode(doc) .. "\n",
+      opts.mode)
+  end
+  if opts.lua then T.write(dir .. "/config.lua", opts.lua) end
+  return dir, home
+end
+
+-- cli_env(dir [, opts]) - "env -u ... HOME=... OPENCLAW_STATE_DIR=dir ... "
+-- (with a trailing space): a clean environment for the binary, without
+-- OPENCLAW_CONFIG_PATH and NO_COLOR. opts:
+--   home    HOME (default: dir)
+--   key     OPENROUTER_API_KEY (a string, "" too); nil or false: unset
+--   unset   more variables to unset (a list of names)
+--   env     more variables to set ({ NAME = value })
+function T.cli_env(dir, opts)
+  opts = opts or {}
+  local parts = { "env -u OPENCLAW_CONFIG_PATH -u NO_COLOR" }
+  for _, name in ipairs(opts.unset or {}) do
+    parts[#parts + 1] = "-u " .. name
+  end
+  if type(opts.key) ~= "string" then
+    parts[#parts + 1] = "-u OPENROUTER_API_KEY"
+  end
+  parts[#parts + 1] = "HOME=" .. q(opts.home or dir)
+  parts[#parts + 1] = "OPENCLAW_STATE_DIR=" .. q(dir)
+  if type(opts.key) == "string" then
+    parts[#parts + 1] = "OPENROUTER_API_KEY=" .. q(opts.key)
+  end
+  local names = {}
+  for name in pairs(opts.env or {}) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    parts[#parts + 1] = name .. "=" .. q(opts.env[name])
+  end
+  return table.concat(parts, " ") .. " "
+end
+
+-- cli(dir, args [, opts]) -> stdout, exit code, stderr
+-- Runs T.bin with T.cli_env(dir, opts). args: a list of words (each
+-- quoted) or a string of shell words (as is). Standard input is /dev/null
+-- unless opts says otherwise. opts (besides those of cli_env):
+--   stdin       text piped to the binary
+--   stdin_file  a file to redirect standard input from
+--   pty         steps for tests/tools/pty_chat.py (a table or JSON text):
+--               run the binary on a pseudo-terminal; stdout is then the
+--               helper's JSON report
+--   timeout     seconds per pty step (default 15)
+--   stderr_to_stdout  true: 2>&1 (stderr is then "")
+function T.cli(dir, args, opts)
+  opts = opts or {}
+  local words = args
+  if type(args) == "table" then
+    local t = {}
+    for i, a in ipairs(args) do t[i] = q(a) end
+    words = table.concat(t, " ")
+  end
+  local cmd = T.cli_env(dir, opts)
+  if opts.pty then
+    local steps = opts.pty
+    if type(steps) == "table" then steps = json.encode(steps) end
+    cmd = cmd .. ("/usr/bin/python3 %s --timeout %s %s -- "):format(
+      q(T.root .. "/tests/tools/pty_chat.py"), opts.timeout or 15, q(steps))
+  end
+  cmd = cmd .. q(T.bin) .. (words ~= "" and " " .. words or "")
+  if opts.stdin then
+    cmd = "printf '%s' " .. q(opts.stdin) .. " | " .. cmd
+  elseif opts.stdin_file then
+    cmd = cmd .. " <" .. q(opts.stdin_file)
+  else
+    cmd = cmd .. " </dev/null"
+  end
+  if opts.stderr_to_stdout then
+    local out, code = T.sh(cmd .. " 2>&1")
+    return out, code, ""
+  end
+  local errf = os.tmpname()
+  local out, code = T.sh(cmd .. " 2>" .. q(errf))
+  local err = T.read(errf) or ""
+  os.remove(errf)
+  return out, code, err
+end
+
+-- cli_with(defaults) - a T.cli whose opts default to those of defaults
+-- (opts.key = false: no key even when defaults has one)
+function T.cli_with(defaults)
+  return function(dir, args, opts)
+    local o = {}
+    for k, v in pairs(defaults) do o[k] = v end
+    for k, v in pairs(opts or {}) do o[k] = v end
+    return T.cli(dir, args, o)
+  end
+end
 
 return T
