@@ -557,32 +557,28 @@ end
 -- thought_signature / thoughtSignature fields on messages, content parts
 -- and tool calls are removed unless they are valid base64. Returns a new
 -- list; inputs are not modified. reasoning_details are kept as they are.
+-- strip_field(nm, m, field) - nm (a copy of m made when needed) with the
+-- signatures stripped from the blocks of m[field]
+local function strip_field(nm, m, field)
+  if type(m[field]) ~= "table" then return nm end
+  local list, changed = {}, false
+  for j, b in ipairs(m[field]) do
+    list[j] = type(b) == "table" and strip_signatures(b) or b
+    changed = changed or list[j] ~= b
+  end
+  if changed then
+    if nm == m then nm = shallow(m) end
+    nm[field] = list
+  end
+  return nm
+end
+
 function M.sanitize_thought_signatures(messages)
   local out = {}
   for i, m in ipairs(messages or {}) do
     local nm = strip_signatures(m)
-    if type(m.content) == "table" then
-      local parts, changed = {}, false
-      for j, p in ipairs(m.content) do
-        parts[j] = type(p) == "table" and strip_signatures(p) or p
-        changed = changed or parts[j] ~= p
-      end
-      if changed then
-        if nm == m then nm = shallow(m) end
-        nm.content = parts
-      end
-    end
-    if type(m.tool_calls) == "table" then
-      local calls, changed = {}, false
-      for j, c in ipairs(m.tool_calls) do
-        calls[j] = type(c) == "table" and strip_signatures(c) or c
-        changed = changed or calls[j] ~= c
-      end
-      if changed then
-        if nm == m then nm = shallow(m) end
-        nm.tool_calls = calls
-      end
-    end
+    nm = strip_field(nm, m, "content")
+    nm = strip_field(nm, m, "tool_calls")
     out[i] = nm
   end
   return out
